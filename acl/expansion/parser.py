@@ -1,0 +1,447 @@
+"""Expansion strings -> :mod:`acl.expansion.nodes`, through the Lark grammar
+``grammar/expansion.lark``. Lark failures are translated into Exim's own
+messages by looking at what was open on the parser's stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from acl.errors import ExpansionSyntaxError
+from acl.expansion import nodes as N
+from acl.expansion.syntax import COND_ARGS, ordinal
+from acl.resources import grammar_text
+from acl.source import Span
+
+_LARK = Lark(
+    grammar_text("expansion.lark"),
+    parser="lalr",
+    lexer="contextual",
+    propagate_positions=True,
+    maybe_placeholders=False,
+)
+
+_SIMPLE_ESC = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
+_HEADER_KIND = {"h": "h", "header": "h", "rh": "rh", "rheader": "rh", "bh": "bh",
+                "bheader": "bh", "lh": "lh", "lheader": "lh"}
+
+
+def unescape(tok: str) -> str:
+    """The character(s) one backslash sequence (ESC or PROTECT token) stands for."""
+    c = tok[1]
+    if c == "N":
+        body = tok[2:]
+        return body[:-2] if body.endswith("\\N") else body
+    if c in "01234567":
+        return chr(int(tok[1:], 8) & 0xFF)
+    if c == "x":
+        return chr(int(tok[2:], 16)) if len(tok) > 2 else "\0"
+    return _SIMPLE_ESC.get(c, c)
+
+
+class _Builder:
+    def __init__(self, text: str, origin: Span | None) -> None:
+        self.text = text
+        self.origin = origin
+
+    # ---- positions
+    def span_at(self, line: int, col: int) -> Span:
+        o = self.origin
+        if o is None:
+            return Span("<expansion>", line, col)
+        return Span(o.file, o.line + line - 1, o.col + col - 1 if line == 1 else col)
+
+    def tspan(self, t: Token | Tree) -> Span | None:
+        if isinstance(t, Token):
+            return self.span_at(t.line or 1, t.column or 1)
+        m = t.meta
+        return None if m.empty else self.span_at(m.line, m.column)
+
+    def error(self, msg: str, at: Token | Tree | None = None) -> ExpansionSyntaxError:
+        return ExpansionSyntaxError(msg, self.tspan(at) if at is not None else None)
+
+    def remaining(self, t: Token | Tree) -> str:
+        pos = t.start_pos if isinstance(t, Token) else t.meta.start_pos
+        return self.text[pos:]
+
+    # ---- sequences
+    def expansion(self, children: list[Any], raw: str, span: Span | None) -> N.Expansion:
+        parts: list[N.Part] = []
+        buf: list[str] = []
+        buf_tok: Token | None = None
+        for ch in children:
+            if isinstance(ch, Token):
+                if ch.type in ("ESC", "PROTECT"):
+                    s = unescape(ch)
+                else:  # TEXT, or a literal brace
+                    s = str(ch)
+                if not buf:
+                    buf_tok = ch
+                buf.append(s)
+                continue
+            if buf:
+                parts.append(N.Text("".join(buf), self.tspan(buf_tok)))  # type: ignore[arg-type]
+                buf = []
+            parts.append(self.part(ch))
+        if buf:
+            parts.append(N.Text("".join(buf), self.tspan(buf_tok)))  # type: ignore[arg-type]
+        return N.Expansion(tuple(parts), raw, span)
+
+    def arg(self, t: Tree) -> N.Expansion:
+        lb = t.children[0]
+        content = t.children[1] if len(t.children) > 1 else Tree("content", [])
+        end = t.meta.end_pos - 1
+        return self.expansion(content.children, self.text[lb.end_pos:end], self.tspan(lb))
+
+    # ---- parts
+    def part(self, t: Tree) -> N.Part:
+        kind = t.data
+        c = t.children
+        sp = self.tspan(t)
+        if kind == "var":
+            return N.Var(str(c[1]), False, sp)
+        if kind == "dvar":
+            return N.Var(str(c[1]), True, sp)
+        if kind == "nvar":
+            return N.Capture(int(c[1]), sp)
+        if kind == "hvar":
+            return header_node(str(c[1]), sp)
+        if kind == "operator":
+            content = c[3] if len(c) > 3 else Tree("content", [])
+            start = c[2].end_pos
+            return N.Operator(str(c[1]), self.expansion(content.children, self.text[start:t.meta.end_pos - 1], sp), sp)
+        if kind == "item":
+            return self.item(t, sp)
+        if kind == "if_item":
+            return self.if_item(t, sp)
+        if kind == "lookup_item":
+            return self.lookup_item(t, sp)
+        raise AssertionError(kind)  # pragma: no cover - grammar and builder out of step
+
+    def item(self, t: Tree, sp: Span | None) -> N.Item:
+        c = t.children
+        name = str(c[1])
+        options: list[str] = []
+        words: list[str] = []
+        args: list[N.Expansion] = []
+        fail = False
+        for ch in c[2:]:
+            if isinstance(ch, Tree):
+                if fail:
+                    raise self.error(
+                        "curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
+                        f" remaining string is '{self.remaining(ch)}'", ch)
+                args.append(self.arg(ch))
+            elif ch.type == "OPT":
+                options.append(str(ch))
+            elif ch.type == "WORD":
+                words.append(str(ch))
+            elif ch.type == "FAIL":
+                fail = True
+        return N.Item(name, tuple(args), tuple(options), tuple(words), fail, sp)
+
+    def yes_no(self, tail: list[Any], closing_pos: int) -> tuple[N.Expansion | None, N.Expansion | None, bool]:
+        args = [x for x in tail if isinstance(x, Tree) or x.type == "FAIL"]
+        yes = no = None
+        fail = False
+        for i, a in enumerate(args):
+            if i == 0:
+                if not isinstance(a, Tree):
+                    raise self.error(
+                        "curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
+                        f" remaining string is '{self.remaining(a)}'", a)
+                yes = self.arg(a)
+            elif i == 1:
+                if isinstance(a, Tree):
+                    no = self.arg(a)
+                else:
+                    fail = True
+            else:
+                raise self.error(
+                    "curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
+                    f" remaining string is '{self.remaining(a)}'", a)
+        return yes, no, fail
+
+    def if_item(self, t: Tree, sp: Span | None) -> N.If:
+        c = t.children
+        i = 2
+        while not isinstance(c[i], Tree) or c[i].data == "arg":
+            i += 1
+        cond, rest = self.cond(c[i], list(c[i + 1:]), "if")
+        yes, no, fail = self.yes_no(rest, t.meta.end_pos)
+        return N.If(cond, yes, no, fail, sp)
+
+    def lookup_item(self, t: Tree, sp: Span | None) -> N.Lookup:
+        c = t.children
+        key = None
+        ltype = ""
+        rest: list[Any] = []
+        source = None
+        for j, ch in enumerate(c[2:], 2):
+            if isinstance(ch, Tree) and ch.data == "key":
+                lb = ch.children[0]
+                content = next((x for x in ch.children if isinstance(x, Tree)), Tree("content", []))
+                close = next(x for x in reversed(ch.children) if isinstance(x, Token) and x.type == "RBRACE") \
+                    if any(isinstance(x, Token) and x.type == "RBRACE" for x in ch.children) else None
+                end = close.start_pos if close is not None else lb.end_pos
+                key = self.expansion(content.children, self.text[lb.end_pos:end], self.tspan(lb))
+            elif isinstance(ch, Token) and ch.type == "LTYPE":
+                ltype = str(ch)
+            elif isinstance(ch, Tree) and source is None:
+                source = self.arg(ch)
+                rest = list(c[j + 1:])
+                break
+        yes, no, fail = self.yes_no(rest, t.meta.end_pos)
+        assert source is not None
+        return N.Lookup(ltype, key, source, yes, no, fail, sp)
+
+    # ---- conditions
+    def cond(self, t: Tree, tail: list[Any], where: str) -> tuple[N.Cond, list[Any]]:
+        """Build condition ``t``; a simple condition takes its arguments from the
+        front of ``tail``. Returns the condition and what is left of the tail."""
+        kind = t.data
+        c = t.children
+        sp = self.tspan(t)
+        if kind == "simple_cond":
+            name = str(c[0])
+            n = COND_ARGS.get(name)
+            if n is None:
+                if where in ("forall", "forany") or where.startswith("for"):
+                    raise self.error(f'unknown condition "{name}" inside "{where}" condition', t)
+                raise self.error(f'unknown condition "{name}"', t)
+            args: list[N.Expansion] = []
+            k = 0
+            while len(args) < n:
+                while k < len(tail) and isinstance(tail[k], Token) and tail[k].type == "WS":
+                    k += 1
+                if k >= len(tail) or not isinstance(tail[k], Tree):
+                    if not args:
+                        raise self.error(f'missing {{ after "{name}"', t)
+                    raise self.error(f'missing {ordinal(len(args) + 1)} string in {{}} after "{name}"', t)
+                args.append(self.arg(tail[k]))
+                k += 1
+            return N.Simple(name, tuple(args), sp), tail[k:]
+        if kind == "not_cond":
+            inner, rest = self.cond(c[-1], tail, where)
+            return N.Not(inner, sp), rest
+        if kind == "def_cond":
+            name = str(c[1])
+            if name[:1] in "hrbl" and "_" in name and name.split("_", 1)[0] in _HEADER_KIND:
+                h = header_node(name, sp)
+                return N.Def(h.name, h.kind, sp), tail
+            return N.Def(name, None, sp), tail
+        if kind == "andor_cond":
+            op = str(c[0])
+            subs = []
+            for sc in c:
+                if isinstance(sc, Tree) and sc.data == "subcond":
+                    subs.append(self.subcond(sc, op))
+            return N.AndOr(op, tuple(subs), sp), tail
+        if kind == "forall_cond":
+            name = str(c[0])
+            trees = [x for x in c[1:] if isinstance(x, Tree)]
+            lst = self.arg(trees[0])
+            j = c.index(trees[1])
+            inner = self.full_cond(trees[1], list(c[j + 1:]), name)
+            return N.ForAll(name, lst, inner, sp), tail
+        if kind == "nested_cond":
+            return N.Nested(str(c[0]), tuple(self.arg(x) for x in c if isinstance(x, Tree)), sp), tail
+        raise AssertionError(kind)  # pragma: no cover
+
+    def full_cond(self, t: Tree, tail: list[Any], where: str) -> N.Cond:
+        cond, rest = self.cond(t, tail, where)
+        for x in rest:
+            if isinstance(x, Tree):
+                raise self.error(f'missing }} at end of condition inside "{where}"', x)
+        return cond
+
+    def subcond(self, t: Tree, op: str) -> N.Cond:
+        c = [x for x in t.children if not (isinstance(x, Token) and x.type in ("LBRACE",))]
+        i = next(k for k, x in enumerate(c) if isinstance(x, Tree))
+        return self.full_cond(c[i], c[i + 1:], op)
+
+
+def header_node(text: str, sp: Span | None) -> N.Header:
+    prefix, _, rest = text.partition("_")
+    if rest.endswith(":"):
+        rest = rest[:-1]
+    return N.Header(_HEADER_KIND[prefix], rest, sp)
+
+
+# ---- Lark errors -> Exim's messages
+
+
+def _normalise(values: list[Any]) -> list[Any]:
+    """Flatten Lark's helper trees and turn finished ``{content}`` runs that await
+    reduction into ``arg`` trees, so that open braces are the only LBRACEs left."""
+    flat: list[Any] = []
+    for v in values:
+        if isinstance(v, Tree) and str(v.data).startswith("_"):
+            flat.extend(_normalise(v.children))
+        else:
+            flat.append(v)
+    out: list[Any] = []
+    for v in flat:
+        if isinstance(v, Token) and v.type == "RBRACE":
+            j = len(out) - 1
+            if j >= 0 and isinstance(out[j], Tree) and out[j].data == "content":
+                j -= 1
+            if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
+                out[j:] = [Tree("arg", out[j:])]
+                continue
+        out.append(v)
+    return out
+
+
+def _translate(exc: UnexpectedInput, text: str, b: _Builder) -> ExpansionSyntaxError:
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        found = text[pos:pos + 1]
+        at_end = False
+    else:
+        tok = exc.token if isinstance(exc, UnexpectedToken) else None
+        pos = tok.start_pos if tok is not None and tok.type != "$END" else len(text)
+        found = str(tok) if tok is not None else ""
+        at_end = tok is None or tok.type == "$END"
+    ip = getattr(exc, "interactive_parser", None)
+    values: list[Any] = _normalise(list(ip.parser_state.value_stack)) if ip is not None else []
+    span = b.span_at(getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
+    msg = _message(values, text, pos, found, at_end)
+    return ExpansionSyntaxError(msg, span)
+
+
+def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
+    last = values[-1] if values else None
+    ltype = last.type if isinstance(last, Token) else None
+    if ltype == "DOLLAR":
+        return "$ not followed by letter, digit, or {"
+    if ltype == "DLBRACE":
+        return "letter or digit expected after ${"
+    if text[pos:pos + 1] == "\\" and pos == len(text) - 1:
+        return "\\ at end of string"
+    # the innermost open construct
+    for i in range(len(values) - 1, -1, -1):
+        v = values[i]
+        if not isinstance(v, Token):
+            continue
+        if v.type == "COLON" or (v.type == "LBRACE" and at_end and _opens_arg(values, i)):
+            return "missing } at end of string"
+        if v.type != "DLBRACE":
+            continue
+        head = values[i + 1] if i + 1 < len(values) else None
+        htype = head.type if isinstance(head, Token) else ""
+        after = values[i + 2:]
+        if htype == "IF":
+            return _if_message(after, text, pos, found, at_end)
+        if htype == "LOOKUP":
+            if not any(isinstance(x, Token) and x.type == "LTYPE" for x in after):
+                if at_end or found == "}":
+                    return "missing lookup type"
+            elif not any(isinstance(x, Tree) and x.data == "arg" for x in after):
+                start = next(x for x in after if isinstance(x, Token) and x.type == "LTYPE").start_pos
+                return f'unknown lookup type "{_read_type(text, start)}"'
+            return _tail_message(text, pos, at_end)
+        if htype == "INAME" and any(isinstance(x, Tree) for x in after):
+            return _tail_message(text, pos, False)
+        return f'"${{{head}" is not a known operator (or a }} is missing in a variable reference)'
+    return "missing } at end of string" if at_end else f"syntax error at {found!r}"
+
+
+_COND_TOKENS = frozenset({"CNAME", "NOT", "DEF", "AND", "OR", "ACL", "SASLAUTHD", "FORALL", "FORANY",
+                          "FORALL_JSON", "FORANY_JSON", "FORALL_JSONS", "FORANY_JSONS"})
+
+
+def _opens_arg(values: list[Any], i: int) -> bool:
+    """Whether the open brace at ``values[i]`` starts a string (not a condition)."""
+    nxt = next((x for x in values[i + 1:] if not (isinstance(x, Token) and x.type == "WS")), None)
+    if nxt is not None:
+        if isinstance(nxt, Token):
+            return nxt.type not in _COND_TOKENS and nxt.type not in ("LBRACE", "RBRACE")
+        return not (str(nxt.data).endswith("cond") or nxt.data == "subcond")
+    before = [x for x in values[:i] if not (isinstance(x, Token) and x.type == "WS")]
+    prev = before[-1] if before else None
+    if isinstance(prev, Token):
+        return prev.type not in ("AND", "OR", "LBRACE")
+    if isinstance(prev, Tree) and prev.data == "subcond":
+        return False
+    if isinstance(prev, Tree) and prev.data == "arg" and len(before) >= 2:
+        pp = before[-2]
+        return not (isinstance(pp, Token) and pp.type.startswith("FOR"))
+    return True
+
+
+def _read_type(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and text[end] not in "{ \t\n":
+        end += 1
+    return text[start:end]
+
+
+def _tail_message(text: str, pos: int, at_end: bool) -> str:
+    if at_end:
+        return "missing } at end of string"
+    return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
+            f" remaining string is '{text[pos:]}'")
+
+
+def _if_message(after: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
+    toks = [x for x in after if isinstance(x, Token) and x.type != "WS"]
+    if toks and toks[-1].type == "DEF":
+        return 'variable name omitted after "def:"'
+    for j in range(len(after) - 1, -1, -1):
+        x = after[j]
+        if isinstance(x, Token) and x.type in ("AND", "OR"):
+            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
+            if not rest:
+                return f'missing {{ after "{x}"'
+            if all(isinstance(y, Tree) and y.data == "subcond" for y in rest[1:]):
+                return f'each subcondition inside an "{x}{{...}}" condition must be in its own {{}}'
+            break
+        if isinstance(x, Token) and x.type.startswith("FOR"):
+            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
+            if len(rest) <= 1:
+                return f'missing {{ after "{x}"'
+            break
+    trees = [x for x in after if isinstance(x, Tree)]
+    if not trees or (toks and toks[-1].type in ("LBRACE", "NOT")):
+        where = ""
+        for x in reversed(toks):
+            if x.type in ("AND", "OR"):
+                where = f' inside "{x}{{...}}" condition'
+                break
+            if x.type.startswith("FOR"):
+                where = f' inside "{x}" condition'
+                break
+        return f'condition name expected, but found "{"" if at_end else found[:1]}"{where}'
+    cond = trees[0]
+    nargs = sum(1 for x in trees[1:] if x.data == "arg")
+    if cond.data == "simple_cond":
+        name = str(cond.children[0])
+        n = COND_ARGS.get(name)
+        if n is None:
+            return f'unknown condition "{name}"'
+        if nargs < n:
+            if nargs == 0:
+                return f'missing {{ after "{name}"'
+            return f'missing {ordinal(nargs + 1)} string in {{}} after "{name}"'
+        nargs -= n
+    remaining = "" if at_end else text[pos:]
+    if nargs == 1:
+        return 'syntax error in "if" item - "fail" expected'
+    if nargs == 0:
+        return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
+                f" remaining string is '{remaining}'")
+    return ("curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
+            f" remaining string is '{remaining}'")
+
+
+def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
+    """Parse ``text`` into an :class:`~acl.expansion.nodes.Expansion`."""
+    b = _Builder(text, origin)
+    try:
+        tree = _LARK.parse(text)
+    except UnexpectedInput as exc:
+        raise _translate(exc, text, b) from None
+    return b.expansion(tree.children, text, b.span_at(1, 1))
