@@ -93,6 +93,15 @@ class Lookup:
     span: Span | None = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """``${filter{list}{condition}}``."""
+
+    list: Expansion
+    cond: "Cond"
+    span: Span | None = _span()
+
+
 # ---- conditions
 
 
@@ -142,5 +151,5 @@ class Nested:
     span: Span | None = _span()
 
 
-Part = Union[Text, Var, Capture, Header, Operator, Item, If, Lookup]
+Part = Union[Text, Var, Capture, Header, Operator, Item, If, Lookup, Filter]
 Cond = Union[Simple, Not, Def, AndOr, ForAll, Nested]

@@ -118,6 +118,11 @@ class _Builder:
             return self.if_item(t, sp)
         if kind == "lookup_item":
             return self.lookup_item(t, sp)
+        if kind == "filter_item":
+            trees = [x for x in c if isinstance(x, Tree)]
+            j = c.index(trees[1])
+            cond = self.full_cond(trees[1], list(c[j + 1:]), "filter")
+            return N.Filter(self.arg(trees[0]), cond, sp)
         raise AssertionError(kind)  # pragma: no cover - grammar and builder out of step
 
     def item(self, t: Tree, sp: Span | None) -> N.Item:
@@ -444,4 +449,7 @@ def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
         tree = _LARK.parse(text)
     except UnexpectedInput as exc:
         raise _translate(exc, text, b) from None
-    return b.expansion(tree.children, text, b.span_at(1, 1))
+    try:
+        return b.expansion(tree.children, text, b.span_at(1, 1))
+    except RecursionError:
+        raise ExpansionSyntaxError("expansion nesting too deep", b.span_at(1, 1)) from None

@@ -1,0 +1,257 @@
+"""Syntax tree -> Python closures ``fn(ctx) -> str``. Constant text is folded,
+names are resolved through ``ctx.registry`` at run time (the compiled form holds
+no per-context state and is cached by string)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from acl.errors import ExpansionError, ForcedFail
+from acl.expansion import nodes as N
+from acl.expansion import runtime as R
+from acl.expansion.parser import parse
+from acl.runtime.values import TaintedStr, join, like
+from acl.source import Span
+
+Fn = Callable[[Any], str]
+CondFn = Callable[[Any], bool]
+_ABBREV = {"l": "length", "s": "substr", "h": "hash", "nh": "nhash"}
+
+
+class Compiled:
+    """A compiled expansion: call it with a context to get the string."""
+
+    __slots__ = ("text", "fn", "const")
+
+    def __init__(self, text: str, fn: Fn, const: str | None) -> None:
+        self.text = text
+        self.fn = fn
+        self.const = const
+
+    def __call__(self, ctx: Any) -> str:
+        return self.fn(ctx)
+
+
+# ---- sequences
+
+
+def _const(s: str) -> Fn:
+    return lambda ctx: s
+
+
+def compile_seq(e: N.Expansion, nested: bool = False) -> tuple[Fn, str | None]:
+    """Compile a sequence; returns the function and, if constant, the string."""
+    fns: list[Fn] = []
+    consts: list[str | None] = []
+    for p in e.parts:
+        if isinstance(p, N.Text):
+            if consts and consts[-1] is not None:
+                consts[-1] += p.value  # type: ignore[operator]
+                fns[-1] = _const(consts[-1])  # type: ignore[arg-type]
+            else:
+                consts.append(p.value)
+                fns.append(_const(p.value))
+        else:
+            consts.append(None)
+            fns.append(compile_part(p))
+    if not fns:
+        return _const(""), ""
+    if len(fns) == 1 and consts[0] is not None:
+        return fns[0], consts[0]
+    if len(fns) == 1 and not nested:
+        return _limited(fns[0]), None
+    if len(fns) == 1:
+        return _nest(fns[0]), None
+    fns_t = tuple(fns)
+
+    def seq(ctx: Any) -> str:
+        parts = [f(ctx) for f in fns_t]
+        out = "".join(parts)
+        if len(out) > ctx.limits.max_length:
+            raise ExpansionError(f"expansion result too long (more than {ctx.limits.max_length} characters)")
+        for p in parts:
+            if type(p) is TaintedStr:
+                return TaintedStr(out)
+        return out
+
+    return (_nest(seq) if nested else seq), None
+
+
+def _limited(f: Fn) -> Fn:
+    def run(ctx: Any) -> str:
+        out = f(ctx)
+        if len(out) > ctx.limits.max_length:
+            raise ExpansionError(f"expansion result too long (more than {ctx.limits.max_length} characters)")
+        return out
+
+    return run
+
+
+def _nest(f: Fn) -> Fn:
+    """Count nesting depth so that deep recursion is an ExpansionError."""
+
+    def run(ctx: Any) -> str:
+        d = ctx.depth + 1
+        if d > ctx.limits.max_depth:
+            raise ExpansionError(f"expansion nesting too deep (more than {ctx.limits.max_depth} levels)")
+        ctx.depth = d
+        try:
+            return f(ctx)
+        finally:
+            ctx.depth = d - 1
+
+    return run
+
+
+def compile_arg(e: N.Expansion | None) -> Fn | None:
+    if e is None:
+        return None
+    return compile_seq(e, nested=True)[0]
+
+
+# ---- parts
+
+
+def compile_part(p: N.Part) -> Fn:
+    if isinstance(p, N.Var):
+        return _var(p)
+    if isinstance(p, N.Capture):
+        key = str(p.number)
+        return lambda ctx: ctx.bindings.get(key, "")
+    if isinstance(p, N.Header):
+        kind, name = p.kind, p.name
+        return lambda ctx: R.header(ctx, kind, name) or ""
+    if isinstance(p, N.Operator):
+        return _operator(p)
+    if isinstance(p, N.If):
+        return _if(p)
+    if isinstance(p, N.Lookup):
+        return _lookup(p)
+    if isinstance(p, N.Item):
+        from acl.expansion.items_core import compile_item
+
+        return compile_item(p)
+    if isinstance(p, N.Filter):
+        from acl.expansion.items_core import compile_filter
+
+        return compile_filter(p)
+    raise AssertionError(p)  # pragma: no cover
+
+
+def _var(p: N.Var) -> Fn:
+    name, span = p.name, p.span
+    msg = f'unknown variable in "${{{name}}}"' if p.braced else f'unknown variable name "{name}"'
+    if name in ("item", "value"):
+        return lambda ctx: ctx.bindings.get(name, "")
+    if R.ACL_VAR.match(name):
+        return lambda ctx: ctx.acl_vars.get(name, "")
+
+    def run(ctx: Any) -> str:
+        v = R.variable(ctx, name)
+        if v is None:
+            raise ExpansionError(msg, span)
+        return v
+
+    return run
+
+
+def _operator(p: N.Operator) -> Fn:
+    name, span = p.name, p.span
+    subj, const = compile_seq(p.subject, nested=True)
+    folded: dict[int, str] = {}
+
+    def run(ctx: Any) -> str:
+        reg = ctx.registry
+        if const is not None:
+            hit = folded.get(id(reg))
+            if hit is not None:
+                return hit
+        s = subj(ctx)
+        spec = reg.operators.get(name)
+        params: tuple[str, ...] = ()
+        if spec is None:
+            if name.startswith("quote_"):
+                from acl import lookups  # type: ignore[attr-defined]
+
+                ltype, _, opts = name[6:].partition("_")
+                return like(lookups.quote(ctx, ltype, s, opts or None), s)
+            base, *rest = name.split("_")
+            base = _ABBREV.get(base, base) if rest else base
+            spec = reg.operators.get(base) if rest else None
+            if spec is None or not spec.params[0] <= len(rest) <= spec.params[1]:
+                raise ExpansionError(f'unknown expansion operator "{name}"', span)
+            params = tuple(rest)
+        r = spec.func(ctx, s, *params) if spec.ctx else spec.func(s, *params)
+        r = like(r, s)
+        if const is not None and spec.pure and type(r) is str:
+            folded[id(reg)] = r
+        return r
+
+    return run
+
+
+def _if(p: N.If) -> Fn:
+    cond = compile_condition_fn(p.cond)
+    yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
+    span = p.span
+
+    def run(ctx: Any) -> str:
+        if cond(ctx):
+            return yes(ctx) if yes is not None else "true"
+        if fail:
+            raise ForcedFail('"if" failed and "fail" requested', span)
+        return no(ctx) if no is not None else ""
+
+    return run
+
+
+def _lookup(p: N.Lookup) -> Fn:
+    ltype, span = p.type, p.span
+    key, source = compile_arg(p.key), compile_arg(p.source)
+    yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
+
+    def run(ctx: Any) -> str:
+        from acl import lookups  # type: ignore[attr-defined]
+
+        k = key(ctx) if key is not None else None
+        src = source(ctx)  # type: ignore[misc]
+        value = lookups.lookup(ctx, ltype, k, src)
+        if value is not None:
+            if yes is None:
+                return value
+            return R.bound(ctx, "value", value, yes)  # type: ignore[no-any-return]
+        if fail:
+            raise ForcedFail('"lookup" failed and "fail" requested', span)
+        return no(ctx) if no is not None else ""
+
+    return run
+
+
+# ---- conditions
+
+
+def compile_condition_fn(c: N.Cond) -> CondFn:
+    from acl.expansion.conditions_core import compile_condition
+
+    return compile_condition(c)
+
+
+# ---- public entry points
+
+
+@functools.lru_cache(maxsize=65536)
+def compile_expansion(text: str, origin: Span | None = None) -> Compiled:
+    tree = parse(text, origin=origin)
+    try:
+        fn, const = compile_seq(tree)
+    except RecursionError:
+        raise ExpansionError("expansion nesting too deep") from None
+    return Compiled(text, fn, const)
+
+
+def expand_fn(text: str) -> Fn:
+    return compile_expansion(text).fn
+
+
+__all__ = ["Compiled", "compile_expansion", "compile_seq", "compile_arg", "compile_condition_fn", "join"]

@@ -1,0 +1,104 @@
+"""``${if}`` conditions: the combinators and special forms (``!``, ``def:``,
+``and``, ``or``, ``forall``/``forany`` and their JSON variants) live here; every
+other condition is dispatched through ``ctx.registry.conditions``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from acl.errors import ExpansionError
+from acl.expansion import nodes as N
+from acl.expansion import runtime as R
+from acl.expansion.compiler import CondFn, compile_arg
+from acl.runtime.values import TaintedStr
+
+
+def compile_condition(c: N.Cond) -> CondFn:
+    if isinstance(c, N.Simple):
+        return _simple(c.name, c.args, c.span)
+    if isinstance(c, N.Nested):
+        return _simple(c.name, c.args, c.span)
+    if isinstance(c, N.Not):
+        inner = compile_condition(c.cond)
+        return lambda ctx: not inner(ctx)
+    if isinstance(c, N.Def):
+        return _def(c)
+    if isinstance(c, N.AndOr):
+        subs = tuple(compile_condition(x) for x in c.conds)
+        if c.op == "and":
+            return lambda ctx: all(f(ctx) for f in subs)
+        return lambda ctx: any(f(ctx) for f in subs)
+    if isinstance(c, N.ForAll):
+        return _forall(c)
+    raise AssertionError(c)  # pragma: no cover
+
+
+def _simple(name: str, args: tuple[N.Expansion, ...], span: Any) -> CondFn:
+    fns = tuple(compile_arg(a) for a in args)
+
+    def run(ctx: Any) -> bool:
+        spec = ctx.registry.conditions.get(name)
+        if spec is None:
+            raise ExpansionError(f'unknown condition "{name}"', span)
+        values = [f(ctx) for f in fns]  # type: ignore[misc]
+        return bool(spec.func(ctx, *values))
+
+    return run
+
+
+def _def(c: N.Def) -> CondFn:
+    name, kind, span = c.name, c.header, c.span
+    if kind is not None:
+        return lambda ctx: R.header(ctx, kind, name, exists_only=True) is not None
+
+    def run(ctx: Any) -> bool:
+        v = R.variable(ctx, name)
+        if v is None:
+            raise ExpansionError(f'unknown variable "{name}" after "def:"', span)
+        return v != ""
+
+    return run
+
+
+def json_items(text: str, dequote: bool, what: str) -> list[str]:
+    """Elements of a JSON array: each as JSON text, or strings de-quoted."""
+    try:
+        data = json.loads(text) if text.strip() else []
+    except ValueError:
+        raise ExpansionError(f"{what}: bad JSON array") from None
+    if not isinstance(data, list):
+        data = [data]
+    out = []
+    for el in data:
+        if dequote and isinstance(el, str):
+            out.append(el)
+        else:
+            out.append(json.dumps(el, separators=(",", ":"), ensure_ascii=False))
+    if type(text) is TaintedStr:
+        return [TaintedStr(x) for x in out]
+    return out
+
+
+def _forall(c: N.ForAll) -> CondFn:
+    lst = compile_arg(c.list)
+    inner = compile_condition(c.cond)
+    want_all = c.name.startswith("forall")
+    json_mode = c.name.partition("_")[2]
+    name = c.name
+
+    def run(ctx: Any) -> bool:
+        text = lst(ctx)  # type: ignore[misc]
+        if json_mode:
+            items = json_items(text, json_mode == "jsons", name)
+        else:
+            items = R.list_items(ctx, text)
+        for it in items:
+            r = R.bound(ctx, "item", it, inner)
+            if want_all and not r:
+                return False
+            if not want_all and r:
+                return True
+        return want_all
+
+    return run

@@ -1,0 +1,175 @@
+"""Evaluation helpers shared by the compiler and the core items: variable and
+header resolution, scoped bindings, and Exim lists (until acl.runtime.lists is
+available, a private splitter with the same rules)."""
+
+from __future__ import annotations
+
+import re
+from email.header import decode_header
+from typing import Any, Callable, Iterator
+
+from acl.errors import ExpansionError
+from acl.runtime.values import TaintedStr, taint
+
+_MISSING = object()
+ACL_VAR = re.compile(r"acl_[cm](?:[0-9]|_[A-Za-z0-9_]+)\Z")
+_ADDRESS_HEADERS = frozenset({"bcc", "cc", "from", "reply-to", "sender", "to"})
+HEADER_MAXLEN = 64 * 1024
+
+
+def bound(ctx: Any, name: str, value: str, fn: Callable[[Any], Any]) -> Any:
+    """Run ``fn(ctx)`` with ``ctx.bindings[name] = value``, restoring afterwards."""
+    b = ctx.bindings
+    old = b.get(name, _MISSING)
+    b[name] = value
+    try:
+        return fn(ctx)
+    finally:
+        if old is _MISSING:
+            b.pop(name, None)
+        else:
+            b[name] = old  # type: ignore[assignment]
+
+
+def variable(ctx: Any, name: str) -> str | None:
+    """The value of ``$name``, "" when known but unset, None when unknown."""
+    if name in ("item", "value"):
+        return ctx.bindings.get(name, "")
+    if ACL_VAR.match(name):
+        return ctx.acl_vars.get(name, "")
+    reg = ctx.registry.variables
+    spec = reg.get(name)
+    if spec is None:
+        for p in reg.values():
+            if p.prefix and name.startswith(p.name):
+                spec = p
+                break
+    if spec is None:
+        v = ctx.variables.get(name)
+        return v
+    v = spec.getter(ctx) if spec.getter is not None else ctx.variables.get(name)
+    if v is None:
+        return ""
+    return taint(v) if spec.tainted else v
+
+
+def _decode_2047(s: str) -> str:
+    if "=?" not in s:
+        return s
+    try:
+        out = []
+        for part, charset in decode_header(s):
+            if isinstance(part, bytes):
+                out.append(part.decode(charset or "ascii", errors="replace"))
+            else:
+                out.append(part)
+        return "".join(out)
+    except (LookupError, ValueError):
+        return s
+
+
+def header(ctx: Any, kind: str, name: str, exists_only: bool = False) -> str | None:
+    """All instances of header ``name`` combined as Exim's ``$<kind>_name:``;
+    None when there is none."""
+    want = name.lower()
+    raw = kind == "rh"
+    as_list = kind == "lh"
+    found = False
+    pieces: list[str] = []
+    total = 0
+    comma = want in _ADDRESS_HEADERS
+    for hname, value in ctx.headers:
+        if hname.lower() != want:
+            continue
+        if exists_only:
+            return ""
+        found = True
+        text = value + "\n"
+        if as_list:
+            text = text.rstrip("\n")
+            text = text.replace(":", "::")
+        elif not raw:
+            text = text.strip(" \t\r\n\f\v")
+        if total + len(text) > HEADER_MAXLEN:
+            text = text[: HEADER_MAXLEN - total]
+        pieces.append(text)
+        total += len(text)
+        if total >= HEADER_MAXLEN:
+            break
+    if not found:
+        return None
+    if raw:
+        out = "".join(pieces)
+    elif as_list:
+        out = ":".join(pieces)
+    else:
+        out = (",\n" if comma else "\n").join(p for p in pieces if p)
+        if kind == "h":
+            out = _decode_2047(out)
+    return TaintedStr(out)
+
+
+# ---- lists
+
+
+def _private_iter_list(text: str, sep: str = ":") -> Iterator[str]:
+    s = text.lstrip()
+    if len(s) >= 2 and s[0] == "<" and not s[1].isalnum() and not s[1].isspace():
+        sep, s = s[1], s[2:]
+    if sep == "\n" or not s.strip():
+        pass
+    if not s.strip():
+        return
+    i, n = 0, len(s)
+    while i <= n:
+        buf: list[str] = []
+        while i < n:
+            c = s[i]
+            if c == sep:
+                if i + 1 < n and s[i + 1] == sep:
+                    buf.append(sep)
+                    i += 2
+                    continue
+                break
+            buf.append(c)
+            i += 1
+        yield "".join(buf).strip()
+        i += 1
+
+
+try:  # the shared list module, once its developer has written it
+    from acl.runtime.lists import iter_list as _shared_iter_list  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the other module's progress
+    _shared_iter_list = None
+
+
+def list_items(ctx: Any, text: str) -> list[str]:
+    it = _shared_iter_list if _shared_iter_list is not None else _private_iter_list
+    limit = ctx.limits.max_list_items
+    out: list[str] = []
+    for item in it(text):
+        if len(out) >= limit:
+            raise ExpansionError(f"too many list items (more than {limit})")
+        out.append(item)
+    if type(text) is TaintedStr:
+        return [taint(x) for x in out]
+    return out
+
+
+def list_sep(text: str) -> str:
+    s = text.lstrip()
+    if len(s) >= 2 and s[0] == "<" and not s[1].isalnum() and not s[1].isspace():
+        return s[1]
+    return ":"
+
+
+def list_join(items: list[str], sep: str) -> str:
+    """Items joined as Exim builds an output list: separators inside doubled."""
+    from acl.runtime.values import join
+
+    parts: list[str] = []
+    for i, it in enumerate(items):
+        if i:
+            parts.append(sep)
+        parts.append(type(it)(it.replace(sep, sep + sep)) if sep in it else it)
+    return join(parts)
