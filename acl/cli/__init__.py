@@ -1,0 +1,1 @@
+"""Command-line interface: ``acl expand``, ``acl check`` / ``acl-check``, the REPL."""

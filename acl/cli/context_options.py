@@ -1,0 +1,307 @@
+"""Command-line context for ``acl expand``: Exim's own ``-be`` companion flags
+(``-oMa``, ``-oMs``, ``-f``, ``-bem`` ...) and readable long options
+(``--var``, ``--header``, ``--set``, ``--message``), turned into an
+:class:`~acl.runtime.context.ExpansionContext`.
+
+Kept free of heavy imports: the expansion engine is loaded only when a string is
+actually expanded."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from acl.errors import AclError
+from acl.runtime.values import TaintedStr
+
+
+class UsageError(AclError):
+    """A bad command line (exit status 2)."""
+
+
+class Abandoned(AclError):
+    """Exim's "exim abandoned: ..." for a bad -oMa/-oMi address (exit status 1)."""
+
+
+@dataclass
+class Options:
+    config: str | None = None
+    defines: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # already tainted as due
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    acl_vars: dict[str, str] = field(default_factory=dict)
+    message: str | None = None
+    sender: str | None = None  # -f
+    strings: list[str] = field(default_factory=list)
+
+
+# Exim flag -> variables it sets (all of them remote-side data, hence tainted).
+_SIMPLE = {
+    "-oMaa": ("sender_host_authenticated",),
+    "-oMai": ("authenticated_id",),
+    "-oMas": ("authenticated_sender",),
+    "-oMr": ("received_protocol",),
+    "-oMs": ("sender_host_name",),
+    "-oMt": ("sender_ident",),
+}
+_WITH_VALUE = {"-C", "-D", "-f", "-bem", "-oMa", "-oMi", "--var", "--header", "--set", "--message", "--config"}
+
+USAGE = """usage: acl expand [-C FILE] [-D NAME[=VALUE]]... [context options] [STRING...]
+
+Expands each STRING as `exim -be` does; with no STRING, reads standard input
+(a REPL on a terminal, else Exim's `> ` prompt format).
+
+  -C FILE               configuration file (default: an empty configuration)
+  -D NAME[=VALUE]       define a macro
+  -oMa ADDR[.PORT]      sender host address (and port)
+  -oMaa NAME            sender_host_authenticated
+  -oMai ID              authenticated_id
+  -oMas ADDR            authenticated_sender
+  -oMi ADDR[.PORT]      interface address (and port)
+  -oMr PROTO            received_protocol
+  -oMs NAME             sender_host_name
+  -oMt IDENT            sender_ident
+  -f ADDR               sender address
+  -bem FILE, --message FILE
+                        read a message first: headers and message variables
+  --var NAME=VALUE      set any variable
+  --header 'Name: v'    add a header line (repeatable)
+  --set acl_m_x=VALUE   set an ACL variable (acl_c... or acl_m...)
+"""
+
+
+def _split_host_port(arg: str) -> tuple[str, str | None]:
+    """ADDR, ADDR.PORT or [ADDR]:PORT, as Exim's -oMa/-oMi accept them."""
+    if arg.startswith("["):
+        close = arg.find("]")
+        if close > 0:
+            rest = arg[close + 1 :]
+            port = rest[1:] if rest.startswith((":", ".")) else None
+            return arg[1:close], port
+    dot = arg.rfind(".")
+    if dot > 0 and arg[dot + 1 :].isdigit():
+        head = arg[:dot]
+        if _is_ip(head):
+            return head, arg[dot + 1 :]
+    return arg, None
+
+
+def _is_ip(s: str) -> bool:
+    try:
+        ipaddress.ip_address(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _host(arg: str) -> tuple[str, str]:
+    addr, port = _split_host_port(arg)
+    if not _is_ip(addr):
+        raise Abandoned(f'"{arg}" is not an IP address')
+    return addr, port if port is not None else "0"
+
+
+def _name_value(opt: str, arg: str) -> tuple[str, str]:
+    name, eq, value = arg.partition("=")
+    if not eq or not name:
+        raise UsageError(f"{opt} expects NAME=VALUE, got {arg!r}")
+    return name.strip(), value
+
+
+def parse_args(argv: list[str]) -> Options:
+    o = Options()
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            o.strings.extend(argv[i + 1 :])
+            break
+        if a in ("-h", "--help"):
+            raise UsageError(USAGE)
+        if a.startswith("-D") and a != "-D":  # Exim's attached form -DNAME=VALUE
+            name, _, value = a[2:].partition("=")
+            o.defines[name] = value
+            i += 1
+            continue
+        if a.startswith("-C") and a != "-C":
+            o.config = a[2:]
+            i += 1
+            continue
+        if a in _WITH_VALUE or a in _SIMPLE:
+            if i + 1 >= len(argv):
+                raise UsageError(f"option {a} requires a value")
+            v = argv[i + 1]
+            i += 2
+            _apply(o, a, v)
+            continue
+        if a.startswith("--") and "=" in a and a.split("=", 1)[0] in _WITH_VALUE:
+            opt, v = a.split("=", 1)
+            _apply(o, opt, v)
+            i += 1
+            continue
+        if a.startswith("-") and len(a) > 1 and not o.strings:
+            raise UsageError(f"unknown option {a}\n{USAGE}")
+        o.strings.append(a)
+        i += 1
+    return o
+
+
+def _apply(o: Options, opt: str, v: str) -> None:
+    t = TaintedStr
+    if opt in ("-C", "--config"):
+        o.config = v
+    elif opt == "-D":
+        name, _, value = v.partition("=")
+        o.defines[name] = value
+    elif opt == "-f":
+        o.sender = v
+    elif opt in ("-bem", "--message"):
+        o.message = v
+    elif opt == "-oMa":
+        addr, port = _host(v)
+        o.variables.update(sender_host_address=t(addr), sender_host_port=t(port))
+    elif opt == "-oMi":
+        addr, port = _host(v)
+        o.variables.update(interface_address=t(addr), interface_port=port,
+                           received_ip_address=t(addr), received_port=port)
+    elif opt in _SIMPLE:
+        for name in _SIMPLE[opt]:
+            o.variables[name] = t(v)
+    elif opt == "--var":
+        name, value = _name_value(opt, v)
+        o.variables[name.lstrip("$")] = _taint_as_declared(name.lstrip("$"), value)
+    elif opt == "--header":
+        name, colon, value = v.partition(":")
+        if not colon or not name.strip() or any(c.isspace() for c in name.strip()):
+            raise UsageError(f"--header expects 'Name: value', got {v!r}")
+        o.headers.append((name.strip(), t(value)))
+    elif opt == "--set":
+        name, value = _name_value(opt, v)
+        if not (name.startswith(("acl_c", "acl_m")) and len(name) > 5 and (name[5].isdigit() or name[5] == "_")):
+            raise UsageError(f"--set: {name!r} is not an ACL variable (acl_c... or acl_m...)")
+        o.acl_vars[name] = value
+
+
+def _taint_as_declared(name: str, value: str) -> str:
+    from acl.builtins.registry import REGISTRY
+
+    import acl.builtins.variables  # noqa: F401  (the table of variables)
+
+    spec = REGISTRY.variables.get(name)
+    return TaintedStr(value) if spec is not None and spec.tainted else value
+
+
+def local_user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (KeyError, ImportError):
+        return os.environ.get("USER", "root")
+
+
+def build_context(o: Options, config: Any = None) -> Any:
+    """The context an ``acl expand`` run expands in: Exim's defaults for a local
+    caller (``$sender_address`` is the caller at the qualify domain), then the
+    command-line values, then the message if one was given."""
+    from acl.builtins import load_all
+    from acl.runtime.context import ExpansionContext
+
+    load_all()
+    ctx = ExpansionContext(config=config)
+    if o.config:
+        ctx.extra["config_file"] = o.config
+    qualify = ctx.registry.variables["qualify_domain"].getter(ctx) or ""
+    user = local_user()
+    if o.sender is None:
+        sender = f"{user}@{qualify}"
+    elif o.sender in ("<>", ""):
+        sender = ""
+    else:
+        sender = TaintedStr(o.sender if "@" in o.sender else f"{o.sender}@{qualify}")
+    ctx.variables.update(sender_address=sender, sender_ident=user)
+    if o.sender is None:  # Exim treats a plain local caller as authenticated
+        ctx.variables.update(authenticated_id=user, authenticated_sender=sender)
+    ctx.variables.update(o.variables)
+    ctx.acl_vars.update(o.acl_vars)
+    if o.message is not None:
+        read_message(ctx, o.message)
+    ctx.headers.extend(o.headers)
+    return ctx
+
+
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _base62(n: int, width: int) -> str:
+    out = ""
+    for _ in range(width):
+        n, r = divmod(n, 62)
+        out = _B62[r] + out
+    return out
+
+
+def message_id(now: float) -> str:
+    """An id of Exim's shape (time, pid, sub-second part, base 62)."""
+    return f"{_base62(int(now), 6)}-{_base62(os.getpid(), 6)}-{_base62(int(now % 1 * 1000) // 2 + 0, 2)}"
+
+
+MESSAGE_BODY_VISIBLE = 500
+
+
+def read_message(ctx: Any, path: str) -> None:
+    """Read a message as ``exim -bem`` does: its headers become ``$h_*``, and the
+    message variables ($message_size, $message_body, ...) are set. A Message-Id
+    and a Date header are added when missing, as Exim does on reception."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(64 * 1024 * 1024)
+    except OSError as exc:
+        raise UsageError(f"failed to open {path}: {exc.strerror}") from None
+    text = data.decode("utf-8", "surrogateescape")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    headers: list[tuple[str, str]] = []
+    i = 0
+    if lines and lines[0].startswith("From "):
+        i = 1
+    while i < len(lines) and lines[i].rstrip("\r") != "":
+        line = lines[i].rstrip("\r")
+        if line[:1] in (" ", "\t") and headers:
+            n, v = headers[-1]
+            headers[-1] = (n, v + "\n" + line)
+        else:
+            name, _, value = line.partition(":")
+            headers.append((name, value))
+        i += 1
+    body_lines = lines[i + 1 :]
+    body = "".join(line + "\n" for line in body_lines)
+    now = ctx.clock()
+    mid = message_id(now)
+    names = {n.lower() for n, _ in headers}
+    host = ctx.registry.variables["primary_hostname"].getter(ctx) or ""
+    if "message-id" not in names:
+        headers.append(("Message-Id", f" <E{mid}@{host}>"))
+    if "date" not in names:
+        from acl.builtins.variables import tod_full
+
+        headers.append(("Date", " " + tod_full(time.localtime(now))))
+    ctx.headers.extend((n, TaintedStr(v)) for n, v in headers)
+    flat = body.replace("\n", " ").replace("\0", " ")
+    t = TaintedStr
+    ctx.variables.update(
+        message_size=str(len(data)),
+        message_linecount=str(len(lines)),
+        body_linecount=str(len(body_lines)),
+        body_zerocount=str(body.count("\0")),
+        message_body=t(flat[:MESSAGE_BODY_VISIBLE]),
+        message_body_end=t(flat[-MESSAGE_BODY_VISIBLE:]),
+        message_body_size=str(len(body.encode("utf-8", "surrogateescape"))),
+        message_id=mid,
+        message_exim_id=mid,
+        received_time=str(int(now)),
+    )

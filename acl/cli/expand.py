@@ -1,0 +1,230 @@
+"""``acl expand``: what ``exim -be`` is to Exim users.
+
+Output matches ``exim -be`` byte for byte (results and ``Failed:`` lines on
+standard output; with standard input, a ``> `` prompt before each logical line
+read and one more at end of input). One deliberate difference: with strings as
+arguments, the exit status is 1 if any expansion failed (Exim exits 0).
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import IO, Any, Callable
+
+from acl.cli.context_options import Abandoned, Options, UsageError, build_context, parse_args
+from acl.errors import AclError, ConfigError
+
+FGETS_SIZE = 1024  # Exim reads standard input with fgets() into a buffer this big
+MAX_LOGICAL_LINES = 10_000_000  # bound on the input loop
+MAX_CONTINUATIONS = 100_000  # bound on the physical lines joined into one
+
+
+class EngineMissing(AclError):
+    """A module the command needs is not installed or not written yet."""
+
+
+def _engine() -> Callable[[str, Any], str]:
+    try:
+        from acl.expansion import expand
+    except ImportError as exc:
+        raise EngineMissing(f"the expansion engine is not available ({exc})") from None
+    return expand
+
+
+def load_configuration(path: str | None, defines: dict[str, str], err: IO[str]) -> Any:
+    """The configuration named by -C (None: the empty built-in one). Without a
+    configuration reader installed, warns and goes on with no configuration."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot open configuration file: {exc.strerror}") from None
+    try:
+        from acl.config import load_config
+    except ImportError as exc:
+        err.write(f"acl: warning: configuration reader not available, {path} ignored ({exc})\n")
+        return None
+    return load_config(path, defines=defines)
+
+
+def read_logical_line(stdin: IO[bytes]) -> bytes | None:
+    """One logical line as Exim's get_stdinput() builds it: fgets-sized chunks,
+    trailing white space removed, a final backslash joins the next chunk with its
+    leading white space removed; a blank chunk ends the line. None at end of input."""
+    parts: list[bytes] = []
+    had_input = False
+    for i in range(MAX_CONTINUATIONS):
+        chunk = stdin.readline(FGETS_SIZE - 1)
+        if not chunk:
+            break
+        had_input = True
+        chunk = chunk.rstrip(b" \t\n\r\x0b\x0c")
+        if i > 0:
+            chunk = chunk.lstrip(b" \t\n\r\x0b\x0c")
+        parts.append(chunk)
+        if not chunk or not chunk.endswith(b"\\"):
+            break
+        parts[-1] = chunk[:-1]
+    return b"".join(parts) if had_input else None
+
+
+class BeSession:
+    """State shared by the lines of one run: context, macros, the engine."""
+
+    def __init__(self, opts: Options, out: IO[str], err: IO[str]) -> None:
+        self.opts = opts
+        self.out = out
+        self.err = err
+        self.config = load_configuration(opts.config, opts.defines, err)
+        self.ctx = build_context(opts, self.config)
+        self.expand = _engine()
+        self.failures = 0
+        self._macros = _MacroTable(opts.defines, self.config)
+
+    def line(self, text: str) -> None:
+        """One line of input, as Exim's expansion_test_line() handles it."""
+        try:
+            text = self._macros.substitute(text)
+            if text[:1].isupper() and text[:1].isascii():
+                name = self._macros.define(text)
+                self.out.write(f"Defined macro '{name}'\n")
+                return
+        except ConfigError as exc:
+            self.err.write(f"acl: configuration error: {exc.message}\n")
+            return
+        self.out.write(self.result(text))
+
+    def result(self, text: str) -> str:
+        try:
+            value = self.expand(text, self.ctx)
+        except AclError as exc:
+            self.failures += 1
+            return f"Failed: {exc.message}\n"
+        except RecursionError:
+            self.failures += 1
+            return "Failed: expansion too deeply nested\n"
+        except Exception as exc:  # an engine bug must not show a traceback
+            self.failures += 1
+            return f"Failed: internal error: {type(exc).__name__}: {exc}\n"
+        return f"{value}\n"
+
+
+class _MacroTable:
+    """Macros in -be lines: substitution, and ``NAME = value`` definitions, with
+    the configuration reader's rules when it is available."""
+
+    def __init__(self, defines: dict[str, str], config: Any) -> None:
+        self.pp: Any = None
+        try:
+            from acl.config.preprocess import Preprocessor
+        except ImportError:
+            return
+        self.pp = Preprocessor(defines=dict(defines))
+        for m in getattr(config, "macros", None) or []:
+            if hasattr(m, "name") and not getattr(m, "builtin", False) and m.name not in self.pp._by_name:
+                self.pp.macros.append(m)
+                self.pp._by_name[m.name] = m
+
+    def substitute(self, text: str) -> str:
+        if self.pp is None or not text:
+            return text
+        start = 0
+        if text[:1].isupper():  # skip the name of a definition, as Exim does
+            j = 0
+            while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            rest = text[j:].lstrip()
+            if rest.startswith("="):
+                start = len(text) - len(rest)
+        origins = [("-be", 0, i + 1) for i in range(len(text))]
+        return str(self.pp.substitute(text, origins, start)[0])
+
+    def define(self, text: str) -> str:
+        if self.pp is None:
+            raise ConfigError("macros are not available (no configuration reader)")
+        from acl.config.preprocess import LogicalLine
+
+        origins = [("-be", 0, i + 1) for i in range(len(text))]
+        self.pp.define(LogicalLine(text, origins, 0, "-be", "macro"), text)
+        j = 0
+        while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        return text[:j]
+
+
+def run_stdin(session: BeSession, stdin: IO[bytes]) -> None:
+    out = session.out
+    for _ in range(MAX_LOGICAL_LINES):
+        out.write("> ")
+        out.flush()
+        raw = read_logical_line(stdin)
+        if raw is None:
+            out.write("\n")
+            break
+        session.line(raw.decode("utf-8", "surrogateescape"))
+        out.flush()
+
+
+def run(argv: list[str], stdin: IO[bytes], out: IO[str], err: IO[str], *, tty: bool = False) -> int:
+    """``acl expand ARGV``; returns the exit status. Never raises."""
+    try:
+        opts = parse_args(argv)
+        session = BeSession(opts, out, err)
+        if opts.strings:
+            for s in opts.strings:
+                session.line(s)
+            return 1 if session.failures else 0
+        if tty:
+            from acl.cli.repl import run_repl
+
+            return run_repl(session)
+        run_stdin(session, stdin)
+        return 0
+    except UsageError as exc:
+        err.write(exc.message if exc.message.endswith("\n") else f"acl expand: {exc.message}\n")
+        return 0 if exc.message.startswith("usage:") else 2
+    except Abandoned as exc:
+        err.write(f"acl expand abandoned: {exc.message}\n")
+        return 1
+    except EngineMissing as exc:
+        err.write(f"acl: {exc.message}\n")
+        return 3
+    except ConfigError as exc:
+        err.write(format_config_error(exc, opts.config if "opts" in locals() else None))
+        return 1
+    except AclError as exc:
+        err.write(f"acl: error: {exc}\n")
+        return 1
+
+
+def format_config_error(exc: AclError, path: str | None) -> str:
+    """``file:line:col: error: message`` (the span when the error has one)."""
+    where = str(exc.span) if exc.span else f"{path or '-'}:0:0"
+    hint = f" ({exc.hint})" if exc.hint else ""
+    return f"{where}: error: {exc.message}{hint}\n"
+
+
+def be_main(argv: list[str], stdin: str) -> tuple[str, str, int]:
+    """Run ``acl expand ARGV < stdin`` in process: (stdout, stderr, exit status).
+    Standard input is treated as not a terminal."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(argv, io.BytesIO(stdin.encode("utf-8", "surrogateescape")), out, err)
+    return out.getvalue(), err.getvalue(), code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[2:] if argv is None else argv
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="surrogateescape",
+                           write_through=True)
+    try:
+        tty = sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    try:
+        return run(args, sys.stdin.buffer, out, sys.stderr, tty=tty)
+    finally:
+        out.flush()
+        out.detach()
