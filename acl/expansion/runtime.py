@@ -104,8 +104,7 @@ def header(ctx: Any, kind: str, name: str, exists_only: bool = False) -> str | N
         out = ":".join(pieces)
     else:
         out = (",\n" if comma else "\n").join(p for p in pieces if p)
-        if kind == "h":
-            out = _decode_2047(out)
+        out = _decode_2047(out)  # $bh_ decodes too, only without charset translation
     return TaintedStr(out)
 
 
