@@ -117,19 +117,32 @@ class _MacroTable:
     the configuration reader's rules when it is available."""
 
     def __init__(self, defines: dict[str, str], config: Any) -> None:
-        self.pp: Any = None
-        try:
-            from acl.config.preprocess import Preprocessor
-        except ImportError:
-            return
-        self.pp = Preprocessor(defines=dict(defines))
-        for m in getattr(config, "macros", None) or []:
-            if hasattr(m, "name") and not getattr(m, "builtin", False) and m.name not in self.pp._by_name:
-                self.pp.macros.append(m)
-                self.pp._by_name[m.name] = m
+        self.defines = defines
+        self.config = config
+        self._pp: Any = False  # built on first need: the reader is slow to import
+
+    @property
+    def pp(self) -> Any:
+        if self._pp is False:
+            self._pp = None
+            try:
+                from acl.config.preprocess import Preprocessor
+            except ImportError:
+                return None
+            from acl.config.preprocess import Macro
+
+            pp = Preprocessor(defines=dict(self.defines))
+            known = {m.name for m in pp.macros}
+            macros = getattr(self.config, "macros", None) or {}
+            for name, value in dict(macros).items():  # the configuration's own, in order
+                if name not in known and not name.startswith("_"):
+                    pp._create(Macro(name, value))
+            self._pp = pp
+        return self._pp
 
     def substitute(self, text: str) -> str:
-        if self.pp is None or not text:
+        # Macro names start with an upper-case letter: most lines have none.
+        if not any("A" <= c <= "Z" for c in text) or self.pp is None:
             return text
         start = 0
         if text[:1].isupper():  # skip the name of a definition, as Exim does
