@@ -108,6 +108,8 @@ def check_file(path: str, defines: dict[str, str] | None = None) -> list[Diagnos
             out.extend(rule(cfg, path))
         except AclError as exc:
             out.append(_diag(exc.span, path, exc.message, rule.__name__.removeprefix("rule_")))
+        except Exception as exc:  # a broken rule is reported, never a traceback
+            out.append(Diagnostic(path, 0, 0, "error", f"{type(exc).__name__}: {exc}", "internal"))
     out.sort(key=lambda d: (d.file, d.line, d.col))
     return out
 

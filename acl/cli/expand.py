@@ -211,6 +211,12 @@ def run(argv: list[str], stdin: IO[bytes], out: IO[str], err: IO[str], *, tty: b
     except AclError as exc:
         err.write(f"acl: error: {exc}\n")
         return 1
+    except ImportError as exc:  # a built-in module broken or missing
+        err.write(f"acl: a module could not be loaded: {exc}\n")
+        return 3
+    except Exception as exc:  # never a traceback for the user
+        err.write(f"acl: internal error: {type(exc).__name__}: {exc}\n")
+        return 3
 
 
 def format_config_error(exc: AclError, path: str | None) -> str:
