@@ -1,0 +1,822 @@
+"""Exim lists: splitting (``iter_list``), quoting (``list_quote``) and the four
+kinds of matching list (domain, host, address, local part) plus ``inlist``.
+
+A list text is compiled once into a :class:`CompiledList` (cached by text, as
+the compiled form holds no per-context state: lookups and files are consulted
+at match time). Runs of plain items of the same sense are merged into one
+:class:`_Block` of hash tables (exact names, ``*suffix`` names, CIDR networks
+keyed by prefix length) so that a list of a million names or networks matches
+with a handful of dictionary probes."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import socket
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from acl.errors import ExpansionError
+from acl.runtime import regex as rx
+from acl.runtime.values import is_tainted, like
+
+SPACE = " \t\n\v\f\r"
+KINDS = ("domain", "host", "address", "localpart")
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lc(s: str) -> str:
+    """Lower case in the C locale (ASCII only), keeping taint."""
+    return like(s.translate(_ASCII_UPPER), s)
+
+
+def _ispunct(c: str) -> bool:
+    o = ord(c)
+    return 33 <= o <= 47 or 58 <= o <= 64 or 91 <= o <= 96 or 123 <= o <= 126
+
+
+def _iscntrl(c: str) -> bool:
+    return ord(c) < 32 or ord(c) == 127
+
+
+def _rtrim(item: str) -> str:
+    """Trailing white space goes, except a space escaped by a backslash."""
+    end = len(item)
+    while end > 0 and item[end - 1] in SPACE and not (end > 1 and item[end - 2] == "\\"):
+        end -= 1
+    return item[:end]
+
+
+def list_separator(text: str, sep: str = ":") -> tuple[str, int]:
+    """The separator in force and the offset where the items start."""
+    i, n = 0, len(text)
+    while i < n and text[i] in SPACE and text[i] != sep:
+        i += 1
+    if i < n and text[i] == "<" and (i + 1 == n or _ispunct(text[i + 1]) or _iscntrl(text[i + 1])):
+        sep = text[i + 1] if i + 1 < n else "\0"
+        i = min(i + 2, n)
+        while i < n and text[i] in SPACE and text[i] != sep:
+            i += 1
+    return sep, i
+
+
+def iter_list(text: str, sep: str = ":", *, fixed: bool = False) -> Iterator[str]:
+    """Items of an Exim list, as ``string_nextinlist`` returns them. A leading
+    ``<x`` changes the separator unless ``fixed``. Items keep the list's taint."""
+    if fixed:
+        i, n = 0, len(text)
+        while i < n and text[i] in SPACE and text[i] != sep:
+            i += 1
+    else:
+        sep, i = list_separator(text, sep)
+    tainted = is_tainted(text)
+    body = str.__str__(text)[i:]
+    special = _iscntrl(sep)
+    if special or sep + sep not in body:
+        pieces = body.split(sep)
+        if pieces[-1].strip(SPACE) == "":  # nothing after the last separator: no item
+            pieces.pop()
+        for p in pieces:
+            p = _rtrim(p.lstrip(SPACE.replace(sep, "")))
+            yield like(p, text) if tainted else p
+        return
+    yield from (like(x, text) if tainted else x for x in _slow_items(body, sep))
+
+
+def _slow_items(s: str, sep: str) -> Iterator[str]:
+    """Item splitting with doubled separators (never a control character here)."""
+    i, n = 0, len(s)
+    while True:
+        while i < n and s[i] in SPACE and s[i] != sep:
+            i += 1
+        if i >= n:
+            return
+        if s[i] == sep:
+            i += 1
+            if i >= n or s[i] != sep:
+                yield ""
+                continue
+        parts = []
+        while True:
+            j = s.find(sep, i + 1)
+            j = n if j < 0 else j
+            parts.append(s[i:j])
+            i = j
+            if i >= n:
+                break
+            i += 1
+            if i >= n or s[i] != sep:
+                break
+        yield _rtrim("".join(parts))
+
+
+def list_quote(item: str, sep: str) -> str:
+    """``${listquote}``: the separator doubled; an empty item becomes one space
+    so that it survives as an item."""
+    if item == "":
+        return like(" ", item)
+    return like(item.replace(sep, sep + sep), item) if sep else item
+
+
+# ---------------------------------------------------------------------------
+# Matching
+
+
+class ListDefer(ExpansionError):
+    """A list could not be checked (Exim's DEFER). ``search_error`` is the
+    lookup's message, or None where Exim has none (it prints "NULL")."""
+
+    def __init__(self, message: str, search_error: str | None = None) -> None:
+        super().__init__(message)
+        self.search_error = search_error
+
+
+@dataclass
+class Found:
+    """A successful item match: the value Exim stores ($value, $domain_data, ...)
+    and, for wildcard and regex items, the numeric variables $0, $1, ..."""
+
+    value: str | None = None
+    captures: tuple[str, ...] | None = None
+
+
+@dataclass
+class _Block:
+    """Consecutive plain items of one sense; each table maps a key to
+    (position in the list, value) so that the earliest item wins."""
+
+    negated: bool
+    exact: dict[str, tuple[int, str]] = field(default_factory=dict)
+    suffix: dict[str, tuple[int, str]] = field(default_factory=dict)
+    nets: dict[int, dict[int, dict[int, tuple[int, str]]]] = field(default_factory=dict)  # ver -> plen -> net
+    any: tuple[int, str] | None = None
+    count: int = 0
+
+
+@dataclass
+class _Item:
+    negated: bool
+    kind: str  # regex, lookup, named, file, special, address, hostname, caseful
+    text: str
+    extra: Any = None
+
+
+@dataclass
+class CompiledList:
+    kind: str
+    entries: list[Any]
+    last_negated: bool
+
+
+def _subject_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def is_ip(s: str, version: int | None = None) -> bool:
+    """Exim's ``string_is_ip_address`` without a mask: dotted quads without
+    leading zeros, RFC 4291 text for IPv6 (a %scope suffix allowed)."""
+    if version != 6:
+        try:
+            socket.inet_pton(socket.AF_INET, s)
+            return True
+        except (OSError, ValueError):
+            pass
+    if version != 4 and ":" in s:
+        base, pct, scope = s.partition("%")
+        if pct and not scope:
+            return False
+        try:
+            socket.inet_pton(socket.AF_INET6, base)
+            return True
+        except (OSError, ValueError):
+            return False
+    return False
+
+
+def _parse_net(text: str) -> tuple[int, int, int] | None:
+    """(version, prefix length, network as int) for an address or address/mask."""
+    addr, slash, mask = text.partition("/")
+    if not is_ip(addr):
+        return None
+    ip = ipaddress.ip_address(addr.split("%", 1)[0])
+    bits = ip.max_prefixlen
+    if slash:
+        if not mask.isdigit():
+            return None
+        plen = min(int(mask), bits)
+    else:
+        plen = bits
+    value = int(ip) >> (bits - plen) << (bits - plen) if plen else 0
+    return ip.version, plen, value
+
+
+_LOOKUP_PREFIXES = ("partial",)
+
+
+def _lookup_type(item: str, kind: str) -> tuple[str, str] | None:
+    """(spec, rest) when ``item`` is ``type;data``; None when it is not a lookup."""
+    semi = item.find(";")
+    if semi <= 0:
+        return None
+    spec = item[:semi]
+    if any(c in spec for c in SPACE):
+        return None
+    return spec, item[semi + 1:].lstrip(SPACE)
+
+
+def _base_name(spec: str) -> tuple[str, int | None, bool]:
+    """Lookup name without partial/net prefixes, ``*`` suffixes and options;
+    the net mask (-1 for ``net-``) and whether a ``net`` prefix was present."""
+    s = spec.split(",", 1)[0]
+    net: int | None = None
+    has_net = False
+    if s.startswith("net"):
+        head, dash, rest = s.partition("-")
+        if dash and (head == "net" or head[3:].isdigit()):
+            has_net = True
+            net = int(head[3:]) if head[3:] else -1
+            s = rest
+    if s.startswith("partial"):
+        head, dash, rest = s.partition("-")
+        if dash and (head == "partial" or head[7:].isdigit()):
+            s = rest
+    return s.rstrip("*@").rstrip("*"), net, has_net
+
+
+_KNOWN = {
+    "cdb", "dbm", "dbmjz", "dbmnz", "dnsdb", "dsearch", "iplsearch", "json", "lsearch", "nwildlsearch",
+    "wildlsearch", "passwd", "sqlite", "ldap", "ldapdn", "ldapm", "mysql", "pgsql", "redis", "nis",
+    "nis0", "nisplus", "oracle", "testdb", "whoson", "spf", "lmdb", "readsock",
+}
+
+
+def _lookups() -> Any:
+    import acl.lookups as lk  # imported late: acl.lookups imports this module's neighbours
+
+    return lk
+
+
+def _known_lookup(name: str) -> bool:
+    try:
+        table = getattr(_lookups(), "LOOKUPS", None)
+    except ImportError:
+        table = None
+    if isinstance(table, dict) and table:
+        return name in table
+    return name in _KNOWN
+
+
+def _query_style(name: str) -> bool:
+    try:
+        fn = getattr(_lookups(), "is_query_style", None)
+    except ImportError:
+        fn = None
+    if fn is not None:
+        return bool(fn(name))
+    return name in {"dnsdb", "json", "sqlite", "ldap", "ldapdn", "ldapm", "mysql", "pgsql", "redis",
+                    "nisplus", "oracle", "testdb", "whoson", "spf", "passwd", "readsock"} - {"json", "passwd"}
+
+
+def _do_lookup(ctx: Any, spec: str, key: str | None, data: str) -> str | None:
+    name = _base_name(spec)[0]
+    if not _known_lookup(name):
+        raise ExpansionError(f'unknown lookup type "{name}"')
+    lk = _lookups()
+    try:
+        if _query_style(name):
+            return lk.lookup(ctx, spec, None, data)
+        return lk.lookup(ctx, spec, key, data)
+    except ListDefer:
+        raise
+    except ExpansionError as exc:
+        raise ListDefer(exc.message, exc.message) from None
+
+
+def _compile_items(kind: str, items: list[str]) -> CompiledList:
+    entries: list[Any] = []
+    block: _Block | None = None
+    last_neg = False
+    caseful = False
+    for pos, raw in enumerate(items):
+        item = raw
+        neg = False
+        if item.startswith("!"):
+            neg = True
+            item = item[1:].lstrip(SPACE)
+        last_neg = neg
+        if kind in ("address", "localpart") and item == "+caseful":
+            caseful = True
+            entries.append(_Item(neg, "caseful", item))
+            block = None
+            continue
+        plain = _classify(kind, item, caseful)
+        if plain is not None:
+            if block is None or block.negated != neg:
+                block = _Block(neg)
+                entries.append(block)
+            table, key, ver_plen = plain
+            slot = (pos, item)
+            if table == "exact":
+                block.exact.setdefault(key, slot)
+            elif table == "suffix":
+                block.suffix.setdefault(key, slot)
+            elif table == "any":
+                block.any = block.any or slot
+            else:
+                ver, plen = ver_plen
+                block.nets.setdefault(ver, {}).setdefault(plen, {}).setdefault(int(key), slot)
+            block.count += 1
+            continue
+        block = None
+        entries.append(_Item(neg, _item_kind(kind, item), item, caseful))
+    return CompiledList(kind, entries, last_neg)
+
+
+def _classify(kind: str, item: str, caseful: bool) -> tuple[str, str, Any] | None:
+    """Where a plain item goes in a :class:`_Block`, or None for a special item."""
+    if item == "" or item[0] in "^+/@" or ";" in item:
+        return None
+    if kind == "host":
+        if item == "*":
+            return "any", "", None
+        net = _parse_net(item)
+        if net is None:
+            return None
+        return "net", str(net[2]), net[:2]
+    if kind == "address":
+        return None
+    if item[0] == "*":
+        return "suffix", item[1:] if caseful else lc(item[1:]), None
+    return "exact", item if caseful else lc(item), None
+
+
+def _item_kind(kind: str, item: str) -> str:
+    if item.startswith("+") and len(item) > 1:
+        return "named"
+    if kind == "address":
+        return "address"
+    if item.startswith("^"):
+        return "regex"
+    if item.startswith("/"):
+        return "file"
+    if _lookup_type(item, kind) is not None:
+        return "lookup"
+    return "special"
+
+
+@functools.lru_cache(maxsize=512)
+def compile_list(kind: str, text: str) -> CompiledList:
+    """The matcher for a list text of ``kind`` (already expanded)."""
+    return _compile_items(kind, list(iter_list(text)))
+
+
+# ---- per-kind subjects
+
+
+@dataclass
+class _Subject:
+    text: str  # domain / local part / address as given
+    folded: str  # lower-cased form
+    ip: Any = None  # host lists: parsed address
+    ip_text: str = ""
+    name: str | None = None  # host lists: host name if known
+    ip_only: bool = False  # match_ip: no host-name patterns
+
+
+def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
+    hits: list[tuple[int, str, tuple[str, ...] | None]] = []
+    if b.any is not None:
+        hits.append((b.any[0], b.any[1], None))
+    if s.ip is not None and b.nets:
+        ver = s.ip.version
+        bits = s.ip.max_prefixlen
+        n = int(s.ip)
+        for plen, table in b.nets.get(ver, {}).items():
+            key = n >> (bits - plen) << (bits - plen) if plen else 0
+            slot = table.get(key)
+            if slot is not None:
+                hits.append((slot[0], slot[1], None))
+    elif s.ip is None:
+        key = s.text if caseful else s.folded
+        slot = b.exact.get(key)
+        if slot is not None:
+            hits.append((slot[0], slot[1], None))
+        if b.suffix:
+            for i in range(len(key) + 1):
+                slot = b.suffix.get(key[i:])
+                if slot is not None:
+                    hits.append((slot[0], slot[1], (s.folded if not caseful else s.text, key[:i])))
+                    break
+    if not hits:
+        return None
+    pos, value, caps = min(hits, key=lambda h: h[0])
+    return Found(value, caps)
+
+
+def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
+    """First-match-wins scan. None when no item matched."""
+    for e in cl.entries:
+        if isinstance(e, _Block):
+            f = _check_block(e, s, caseful)
+            if f is not None:
+                return (not e.negated, f if not e.negated else Found())
+            continue
+        if e.kind == "caseful":
+            caseful = True
+            continue
+        f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
+        if f is not None:
+            ok, found = f
+            if e.negated:
+                ok = not ok
+            return ok, (found if ok else Found())
+    return None
+
+
+def _check_item(ctx: Any, kind: str, e: _Item, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
+    item = e.text
+    if e.kind == "named":
+        return _check_named(ctx, kind, item[1:], s, caseful)
+    if e.kind == "file":
+        return _check_file(ctx, kind, item, s, caseful)
+    if kind == "address":
+        f = _check_address_item(ctx, item, s, caseful)
+        return (True, f) if f is not None else None
+    if kind == "host":
+        f = _check_host_item(ctx, item, s)
+        return (True, f) if f is not None else None
+    f = _check_string_item(ctx, kind, item, s.text if caseful else s.folded, caseful)
+    return (True, f) if f is not None else None
+
+
+def _check_string_item(ctx: Any, kind: str, item: str, subject: str, caseful: bool) -> Found | None:
+    """One domain or local-part pattern against ``subject``."""
+    if item == "":
+        return Found(item) if subject == "" else None
+    if item.startswith("^"):
+        m = rx.search(rx.compile_regex(item, caseless=not caseful), subject, ctx)
+        return Found(item, (subject,) + tuple(g or "" for g in m.groups())) if m else None
+    if item.startswith("*"):
+        tail = item[1:] if caseful else lc(item[1:])
+        if subject.endswith(tail):
+            return Found(item, (subject, subject[: len(subject) - len(tail)]))
+        return None
+    if kind == "domain" and item.startswith("@"):
+        return _domain_special(ctx, item, subject)
+    lk = _lookup_type(item, kind)
+    if lk is not None:
+        spec, data = lk
+        if subject == "" and not _query_style(_base_name(spec)[0]):
+            return None
+        value = _do_lookup(ctx, spec, subject, data)
+        return Found(value) if value is not None else None
+    return Found(item) if (item == subject if caseful else lc(item) == subject) else None
+
+
+def primary_hostname(ctx: Any) -> str:
+    name = ctx.option("primary_hostname") if ctx is not None else None
+    return str(name) if name else socket.getfqdn() or socket.gethostname()
+
+
+def local_interface_ips() -> set[str]:
+    """Addresses of this host's interfaces (loopback always counts)."""
+    ips = {"127.0.0.1", "::1"}
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None):
+            ips.add(str(info[4][0]))
+    except OSError:
+        pass
+    return ips
+
+
+def _domain_special(ctx: Any, item: str, subject: str) -> Found | None:
+    if item == "@":
+        host = lc(primary_hostname(ctx))
+        return Found(host) if subject == host else None
+    if item == "@[]":
+        if subject.startswith("[") and subject.endswith("]"):
+            lit = subject[1:-1]
+            if lit[:5].lower() == "ipv6:":
+                lit = lit[5:]
+            addr = _subject_ip(lit)
+            if addr is not None and str(addr) in {str(_subject_ip(x)) for x in local_interface_ips()}:
+                return Found(item)
+        return None
+    if item.startswith("@mx_"):
+        raise ExpansionError(f'"{item}" in a domain list needs DNS, which is not available in this build')
+    return Found(item) if lc(item) == subject else None
+
+
+def _named(ctx: Any, kind: str, name: str) -> tuple[str, bool]:
+    """A named list's (expanded) text and whether its result may be cached."""
+    cfg = getattr(ctx, "config", None)
+    lists = getattr(cfg, "named_lists", None) or {}
+    nl = (lists.get(kind) or {}).get(name)
+    if nl is None:
+        label = {"localpart": "local part"}.get(kind, kind)
+        raise ListDefer(f'unknown named {label} list "+{name}"')
+    raw = nl.value if hasattr(nl, "value") else str(nl)
+    if "$" not in raw and "\\" not in raw:
+        return raw, True
+    cache = ctx.extra.setdefault("lists.named", {})
+    key = (kind, name)
+    if getattr(nl, "cache", False) and key in cache:
+        return cache[key], True
+    from acl.expansion import expand
+
+    text = expand(raw, ctx)
+    if getattr(nl, "cache", False):
+        cache[key] = text
+    return text, bool(getattr(nl, "cache", False))
+
+
+def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
+    text, _ = _named(ctx, kind, name)
+    depth = ctx.extra.get("lists.depth", 0)
+    if depth > 50:
+        raise ListDefer(f'named list "+{name}" refers to itself')
+    ctx.extra["lists.depth"] = depth + 1
+    try:
+        r = _run(ctx, compile_list(kind, text), s, caseful)
+        if r is None:
+            cl = compile_list(kind, text)
+            r = (True, Found()) if cl.last_negated else (False, Found())
+    finally:
+        ctx.extra["lists.depth"] = depth
+    return r if r[0] else None  # "not in the named list" just moves on
+
+
+def _file_items(kind: str, path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            lines = f.read().splitlines()
+    except OSError as exc:
+        raise ExpansionError(
+            f'failed to open {path} when checking "{path}": {os.strerror(exc.errno or 0)}') from None
+    out = []
+    for line in lines:
+        if kind in ("address", "localpart"):
+            for i, c in enumerate(line):
+                if c == "#" and (i == 0 or line[i - 1] in SPACE):
+                    line = line[:i]
+                    break
+        else:
+            line = line.split("#", 1)[0]
+        line = line.strip(SPACE)
+        if line:
+            out.append(line)
+    return out
+
+
+def _check_file(ctx: Any, kind: str, path: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
+    cl = _compile_items(kind, _file_items(kind, path))
+    return _run(ctx, cl, s, caseful)
+
+
+# ---- host lists
+
+
+def ip_key(addr: Any, *, colons: bool) -> str:
+    """The text of an address as used for ``net-`` lookup keys."""
+    if addr.version == 4:
+        return str(addr)
+    groups = addr.exploded.split(":")
+    return (":" if colons else ".").join(groups)
+
+
+def _check_host_item(ctx: Any, item: str, s: _Subject) -> Found | None:
+    if item == "":
+        return Found() if s.ip_text == "" else None
+    if item == "@[]":
+        if s.ip is None:
+            return None
+        local = {_subject_ip(x) for x in local_interface_ips()}
+        return Found() if s.ip in local else None
+    lk = _lookup_type(item, "host")
+    if lk is not None:
+        spec, data = lk
+        name, net, has_net = _base_name(spec)
+        if s.ip_only and not _query_style(name):
+            net = -1 if net is None else net
+            has_net = True
+        if has_net and not _query_style(name):
+            if s.ip is None:
+                return None
+            if net is None or net < 0:
+                key = ip_key(s.ip, colons=name == "iplsearch")
+            else:
+                plen = min(net, s.ip.max_prefixlen)
+                masked = ipaddress.ip_network(f"{s.ip}/{plen}", strict=False).network_address
+                key = f"{ip_key(masked, colons=name == 'iplsearch')}/{plen}"
+            base_spec = spec.split("-", 1)[1] if spec.startswith("net") else spec
+            value = _do_lookup(ctx, base_spec, key, data)
+            return Found(value) if value is not None else None
+        if _query_style(name):
+            value = _do_lookup(ctx, spec, None, data)
+            return Found(value) if value is not None else None
+        if s.ip_only:
+            return None
+        if s.name is None:
+            raise ExpansionError(f'host name lookup for "{item}" needs DNS, which is not available in this build')
+        value = _do_lookup(ctx, spec, lc(s.name), data)
+        return Found(value) if value is not None else None
+    if s.ip_only:
+        return None  # match_ip never looks up host names
+    if item == "@":
+        item = primary_hostname(ctx)
+    if item.startswith(("^", "*")):
+        if s.name is None:
+            raise ExpansionError(f'host name needed for "{item}" but DNS is not available in this build')
+        return _check_string_item(ctx, "domain", item, lc(s.name), False)
+    if s.name is not None and lc(item) == lc(s.name):
+        return Found()
+    raise ExpansionError(f'"{item}" in a host list needs DNS, which is not available in this build')
+
+
+# ---- address lists
+
+
+def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Found | None:
+    address = s.text if caseful else s.folded
+    if item.startswith("^"):
+        m = rx.search(rx.compile_regex(item, caseless=not caseful), address, ctx)
+        return Found("", (address,) + tuple(g or "" for g in m.groups())) if m else None
+    if item == "":
+        return Found("") if address == "" else None
+    lk = _lookup_type(item, "address")
+    at = item.rfind("@")
+    if lk is not None and (at < 0 or at > item.find(";")) and not item.startswith("@@"):
+        spec, data = lk
+        name = _base_name(spec)[0]
+        if address == "" and not _query_style(name):
+            return None
+        value = _do_lookup(ctx, spec, address, data)
+        return Found(value) if value is not None else None
+    if address == "":
+        return None
+    sat = address.rfind("@")
+    if sat < 0:
+        raise ListDefer(f'no @ found in the subject of an address list match: subject="{s.text}" pattern="{item}"')
+    lpart, domain = address[:sat], lc(address[sat + 1:])
+    if item.startswith("@@"):
+        return _check_atat(ctx, item[2:], lpart, domain, caseful)
+    if at < 0:
+        f = _check_domain_part(ctx, item, domain)
+        return Found("@" + (f.value or "")) if f is not None else None
+    lp_pat, dom_pat = item[:at], item[at + 1:]
+    if lc(item) == address and "*" not in lp_pat and not dom_pat.startswith(("+", "^", "*")) and ";" not in dom_pat:
+        return Found(item)
+    if lp_pat.startswith("*"):
+        tail = lp_pat[1:] if caseful else lc(lp_pat[1:])
+        if not lpart.endswith(tail):
+            return None
+    elif (lp_pat if caseful else lc(lp_pat)) != lpart:
+        return None
+    if dom_pat == "":
+        return None
+    f = _check_domain_part(ctx, dom_pat, domain)
+    return Found(f"{lp_pat}@{f.value or ''}") if f is not None else None
+
+
+def _check_domain_part(ctx: Any, pattern: str, domain: str) -> Found | None:
+    if pattern.startswith("+") and len(pattern) > 1:
+        r = _check_named(ctx, "domain", pattern[1:], _Subject(domain, domain), False)
+        return r[1] if r is not None and r[0] else None
+    return _check_string_item(ctx, "domain", pattern, domain, False)
+
+
+def _check_atat(ctx: Any, spec_item: str, lpart: str, domain: str, caseful: bool) -> Found | None:
+    lk = _lookup_type(spec_item, "domain")
+    if lk is None:
+        return None
+    spec, data = lk
+    key = domain
+    for _ in range(50):
+        text = _do_lookup(ctx, spec, key, data)
+        if text is None:
+            return None
+        items = list(iter_list(text))
+        follow = items[-1][1:] if items and items[-1].startswith(">") else None
+        if follow is not None:
+            items.pop()
+        r = _run(ctx, _compile_items("localpart", items), _Subject(lpart, lc(lpart)), caseful)
+        if r is not None:
+            return r[1] if r[0] else None
+        if follow is None:
+            return None
+        key = follow
+    return None
+
+
+# ---- public API
+
+
+def _expand_list(ctx: Any, text: str, expand: bool) -> str:
+    if not expand or ("$" not in text and "\\" not in text):
+        return text
+    from acl.expansion import expand as do_expand
+
+    try:
+        return do_expand(text, ctx)
+    except ExpansionError as exc:
+        if type(exc).__name__ == "ForcedFail":
+            raise
+        raise ListDefer(f'failed to expand "{text}" while checking a list: {exc.message}') from None
+
+
+def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand: bool = False) -> Found | None:
+    """Match ``subject`` against a list of ``kind``; a :class:`Found` when it is
+    in the set (value None for a negative end-of-list match), else None."""
+    from acl.errors import ForcedFail
+
+    try:
+        text = _expand_list(ctx, listtext, expand)
+    except ForcedFail:
+        return None
+    cl = compile_list(kind, text)
+    r = _run(ctx, cl, subject)
+    if r is None:
+        return Found() if cl.last_negated else None
+    ok, found = r
+    if ok and found.value is not None and is_tainted(text):
+        found.value = like(found.value, text)
+    return found if ok else None
+
+
+def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
+    if found is None:
+        return False
+    if data_var and found.value is not None:
+        ctx.variables[data_var] = found.value
+    if found.captures:
+        for i in range(10):
+            ctx.bindings.pop(str(i), None)
+        for i, c in enumerate(found.captures[:10]):
+            ctx.bindings[str(i)] = c
+    return True
+
+
+def domain_subject(domain: str) -> _Subject:
+    return _Subject(domain, lc(domain))
+
+
+def local_part_subject(lp: str) -> _Subject:
+    return _Subject(lp, lc(lp))
+
+
+def address_subject(address: str) -> _Subject:
+    at = address.rfind("@")
+    folded = lc(address) if at < 0 else lc(address[:at]) + "@" + lc(address[at + 1:])
+    return _Subject(address, folded)
+
+
+def host_subject(ip: str, name: str | None = None, *, ip_only: bool = False) -> _Subject:
+    addr = _subject_ip(ip) if ip else None
+    return _Subject(ip, lc(ip), addr, ip, name, ip_only)
+
+
+def match_domain(ctx: Any, domain: str, listtext: str, *, expand: bool = False,
+                 data_var: str | None = "domain_data") -> bool:
+    return _store(ctx, check_list(ctx, "domain", domain_subject(domain), listtext, expand=expand), data_var)
+
+
+def match_local_part(ctx: Any, lp: str, listtext: str, *, expand: bool = False,
+                     data_var: str | None = "local_part_data") -> bool:
+    return _store(ctx, check_list(ctx, "localpart", local_part_subject(lp), listtext, expand=expand), data_var)
+
+
+def match_address(ctx: Any, address: str, listtext: str, *, expand: bool = False,
+                  data_var: str | None = None) -> bool:
+    return _store(ctx, check_list(ctx, "address", address_subject(address), listtext, expand=expand), data_var)
+
+
+def match_host(ctx: Any, ip: str, name: str | None, listtext: str, *, expand: bool = False,
+               data_var: str | None = "host_data") -> bool:
+    return _store(ctx, check_list(ctx, "host", host_subject(ip, name), listtext, expand=expand), data_var)
+
+
+def match_ip(ctx: Any, ip: str, listtext: str, *, expand: bool = False, data_var: str | None = None) -> bool:
+    if ip and not is_ip(ip):
+        raise ExpansionError(f'"{ip}" is not an IP address')
+    subject = host_subject(ip, None, ip_only=True)
+    return _store(ctx, check_list(ctx, "host", subject, listtext, expand=expand), data_var)
+
+
+def inlist_value(s: str, listtext: str, caseless: bool) -> str | None:
+    """The list item equal to ``s`` (ASCII-caselessly if asked), else None."""
+    key = lc(s) if caseless else s
+    for item in iter_list(listtext):
+        if (lc(item) if caseless else item) == key:
+            return item
+    return None
+
+
+def inlist(ctx: Any, s: str, listtext: str, caseless: bool) -> bool:
+    return inlist_value(s, listtext, caseless) is not None
