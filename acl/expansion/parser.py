@@ -15,17 +15,41 @@ from acl.expansion.syntax import COND_ARGS, ordinal
 from acl.resources import grammar_text
 from acl.source import Span
 
-_LARK = Lark(
-    grammar_text("expansion.lark"),
+_GRAMMAR = grammar_text("expansion.lark")
+_OPTIONS: dict[str, Any] = dict(
     parser="lalr",
     lexer="contextual",
     propagate_positions=False,  # positions come from tokens: 2x faster parses
     maybe_placeholders=False,
 )
 
+try:  # the compiled LALR loop, about twice as fast; errors are re-parsed in Python
+    import lark_cython
+except ImportError:  # pragma: no cover - optional speed-up
+    lark_cython = None
+
+
+def _make(plugins: Any = None) -> Lark:
+    return Lark(_GRAMMAR, **_OPTIONS, **({"_plugins": plugins} if plugins else {}))
+
+
+_FAST = _make(lark_cython.plugins if lark_cython is not None else None)
+_PY: Lark | None = None if lark_cython is not None else _FAST
+
+
+def _python_lark() -> Lark:
+    """The pure-Python parser, whose exceptions carry the parser stack that the
+    error messages are worked out from (built on first syntax error)."""
+    global _PY
+    if _PY is None:
+        _PY = _make()
+    return _PY
+
+
 _SIMPLE_ESC = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _HEADER_KIND = {"h": "h", "header": "h", "rh": "rh", "rheader": "rh", "bh": "bh",
                 "bheader": "bh", "lh": "lh", "lheader": "lh"}
+_EMPTY = Tree("content", [])
 
 
 def unescape(tok: str) -> str:
@@ -41,7 +65,31 @@ def unescape(tok: str) -> str:
     return _SIMPLE_ESC.get(c, c)
 
 
+_SPANS: dict[tuple[int, int], Span] = {}
+
+
+def _anon_span(line: int, col: int) -> Span:
+    """Spans of strings with no origin, shared (they are immutable) because
+    building a frozen dataclass costs about a microsecond."""
+    sp = _SPANS.get((line, col))
+    if sp is None:
+        if len(_SPANS) > 100_000:
+            _SPANS.clear()
+        sp = _SPANS[(line, col)] = Span("<expansion>", line, col)
+    return sp
+
+
+def _tree_content(children: list[Any]) -> list[Any]:
+    for ch in children:
+        if isinstance(ch, Tree) and ch.data == "content":
+            return ch.children
+    return []
+
+
 class _Builder:
+    """Lark tree -> nodes. Tokens are read through ``.type``/``.value`` only, so
+    that both Lark's and lark-cython's tokens work."""
+
     def __init__(self, text: str, origin: Span | None) -> None:
         self.text = text
         self.origin = origin
@@ -50,20 +98,21 @@ class _Builder:
     def span_at(self, line: int, col: int) -> Span:
         o = self.origin
         if o is None:
-            return Span("<expansion>", line, col)
+            return _anon_span(line, col)
         return Span(o.file, o.line + line - 1, o.col + col - 1 if line == 1 else col)
 
-    def tspan(self, t: Token | Tree) -> Span | None:
-        if isinstance(t, Token):
-            return self.span_at(t.line or 1, t.column or 1)
-        tok = _first_token(t)
-        return None if tok is None else self.span_at(tok.line or 1, tok.column or 1)
+    def tspan(self, t: Any) -> Span | None:
+        if isinstance(t, Tree):
+            t = _first_token(t)
+            if t is None:
+                return None
+        return self.span_at(t.line or 1, t.column or 1)
 
-    def error(self, msg: str, at: Token | Tree | None = None) -> ExpansionSyntaxError:
+    def error(self, msg: str, at: Any = None) -> ExpansionSyntaxError:
         return ExpansionSyntaxError(msg, self.tspan(at) if at is not None else None)
 
-    def remaining(self, t: Token | Tree) -> str:
-        tok = t if isinstance(t, Token) else _first_token(t)
+    def remaining(self, t: Any) -> str:
+        tok = _first_token(t) if isinstance(t, Tree) else t
         pos = tok.start_pos if tok is not None else len(self.text)
         return self.text[pos:]
 
@@ -71,48 +120,53 @@ class _Builder:
     def expansion(self, children: list[Any], raw: str, span: Span | None) -> N.Expansion:
         parts: list[N.Part] = []
         buf: list[str] = []
-        buf_tok: Token | None = None
+        buf_tok: Any = None
         for ch in children:
-            if isinstance(ch, Token):
-                if ch.type in ("ESC", "PROTECT"):
-                    s = unescape(ch)
-                else:  # TEXT, or a literal brace
-                    s = str(ch)
+            if not isinstance(ch, Tree):
+                t = ch.type
+                s = unescape(ch.value) if t == "ESC" or t == "PROTECT" else ch.value
                 if not buf:
                     buf_tok = ch
                 buf.append(s)
                 continue
             if buf:
-                parts.append(N.Text("".join(buf), self.tspan(buf_tok)))  # type: ignore[arg-type]
+                parts.append(N.Text("".join(buf), self.tspan(buf_tok)))
                 buf = []
             parts.append(self.part(ch))
         if buf:
-            parts.append(N.Text("".join(buf), self.tspan(buf_tok)))  # type: ignore[arg-type]
+            parts.append(N.Text("".join(buf), self.tspan(buf_tok)))
         return N.Expansion(tuple(parts), raw, span)
 
     def arg(self, t: Tree) -> N.Expansion:
-        lb = t.children[0]
-        content = t.children[1] if len(t.children) > 2 else Tree("content", [])
-        end = t.children[-1].start_pos
-        return self.expansion(content.children, self.text[lb.end_pos:end], self.tspan(lb))
+        c = t.children
+        lb = c[0]
+        sp = self.tspan(lb)
+        if lb.type == "LITARG":  # a brace argument of plain text
+            raw = lb.value[1:-1]
+            if not raw:
+                return N.Expansion((), raw, sp)
+            return N.Expansion((N.Text(raw, self.span_at(lb.line or 1, (lb.column or 1) + 1)),), raw, sp)
+        end = c[-1].start_pos
+        return self.expansion(_tree_content(c), self.text[lb.end_pos:end], sp)
 
     # ---- parts
     def part(self, t: Tree) -> N.Part:
         kind = t.data
         c = t.children
-        sp = self.tspan(t)
+        tok = c[0]
+        sp = self.tspan(tok)
         if kind == "var":
-            return N.Var(str(c[1]), False, sp)
+            return N.Var(tok.value[1:], False, sp)
         if kind == "dvar":
-            return N.Var(str(c[1]), True, sp)
+            return N.Var(tok.value[2:-1], True, sp)
         if kind == "nvar":
-            return N.Capture(int(c[1]), sp)
+            v = tok.value
+            return N.Capture(int(v[2:-1] if v[1] == "{" else v[1:]), sp)
         if kind == "hvar":
-            return header_node(str(c[1]), sp)
+            return header_node(tok.value[1:], sp)
         if kind == "operator":
-            content = c[3] if len(c) > 4 else Tree("content", [])
-            start = c[2].end_pos
-            return N.Operator(str(c[1]), self.expansion(content.children, self.text[start:c[-1].start_pos], sp), sp)
+            raw = self.text[tok.end_pos:c[-1].start_pos]
+            return N.Operator(tok.value[2:-1], self.expansion(_tree_content(c), raw, sp), sp)
         if kind == "item":
             return self.item(t, sp)
         if kind == "if_item":
@@ -128,12 +182,12 @@ class _Builder:
 
     def item(self, t: Tree, sp: Span | None) -> N.Item:
         c = t.children
-        name = str(c[1])
+        name = c[0].value[2:]
         options: list[str] = []
         words: list[str] = []
         args: list[N.Expansion] = []
         fail = False
-        for ch in c[2:]:
+        for ch in c[1:]:
             if isinstance(ch, Tree):
                 if fail:
                     raise self.error(
@@ -141,9 +195,9 @@ class _Builder:
                         f" remaining string is '{self.remaining(ch)}'", ch)
                 args.append(self.arg(ch))
             elif ch.type == "OPT":
-                options.append(str(ch))
+                options.append(ch.value)
             elif ch.type == "WORD":
-                words.append(str(ch))
+                words.append(ch.value)
             elif ch.type == "FAIL":
                 fail = True
         if not args and not words:
@@ -174,7 +228,7 @@ class _Builder:
 
     def if_item(self, t: Tree, sp: Span | None) -> N.If:
         c = t.children
-        i = 2
+        i = 1
         while not isinstance(c[i], Tree) or c[i].data == "arg":
             i += 1
         cond, rest = self.cond(c[i], list(c[i + 1:]), "if")
@@ -187,16 +241,12 @@ class _Builder:
         ltype = ""
         rest: list[Any] = []
         source = None
-        for j, ch in enumerate(c[2:], 2):
+        for j, ch in enumerate(c[1:], 1):
             if isinstance(ch, Tree) and ch.data == "key":
-                lb = ch.children[0]
-                content = next((x for x in ch.children if isinstance(x, Tree)), Tree("content", []))
-                close = next(x for x in reversed(ch.children) if isinstance(x, Token) and x.type == "RBRACE") \
-                    if any(isinstance(x, Token) and x.type == "RBRACE" for x in ch.children) else None
-                end = close.start_pos if close is not None else lb.end_pos
-                key = self.expansion(content.children, self.text[lb.end_pos:end], self.tspan(lb))
-            elif isinstance(ch, Token) and ch.type == "LTYPE":
-                ltype = str(ch)
+                kc = [x for x in ch.children if not (not isinstance(x, Tree) and x.type == "WS")]
+                key = self.arg(Tree("arg", kc))
+            elif not isinstance(ch, Tree) and ch.type == "LTYPE":
+                ltype = ch.value
             elif isinstance(ch, Tree) and source is None:
                 source = self.arg(ch)
                 rest = list(c[j + 1:])
@@ -213,16 +263,16 @@ class _Builder:
         c = t.children
         sp = self.tspan(t)
         if kind == "simple_cond":
-            name = str(c[0])
+            name = c[0].value
             n = COND_ARGS.get(name)
             if n is None:
-                if where in ("forall", "forany") or where.startswith("for"):
+                if where.startswith("for"):
                     raise self.error(f'unknown condition "{name}" inside "{where}" condition', t)
                 raise self.error(f'unknown condition "{name}"', t)
             args: list[N.Expansion] = []
             k = 0
             while len(args) < n:
-                while k < len(tail) and isinstance(tail[k], Token) and tail[k].type == "WS":
+                while k < len(tail) and not isinstance(tail[k], Tree) and tail[k].type == "WS":
                     k += 1
                 if k >= len(tail) or not isinstance(tail[k], Tree):
                     if not args:
@@ -235,27 +285,27 @@ class _Builder:
             inner, rest = self.cond(c[-1], tail, where)
             return N.Not(inner, sp), rest
         if kind == "def_cond":
-            name = str(c[1])
+            name = c[1].value
             if name[:1] in "hrbl" and "_" in name and name.split("_", 1)[0] in _HEADER_KIND:
                 h = header_node(name, sp)
                 return N.Def(h.name, h.kind, sp), tail
             return N.Def(name, None, sp), tail
         if kind == "andor_cond":
-            op = str(c[0])
+            op = c[0].value
             subs = []
             for sc in c:
                 if isinstance(sc, Tree) and sc.data == "subcond":
                     subs.append(self.subcond(sc, op))
             return N.AndOr(op, tuple(subs), sp), tail
         if kind == "forall_cond":
-            name = str(c[0])
+            name = c[0].value
             trees = [x for x in c[1:] if isinstance(x, Tree)]
             lst = self.arg(trees[0])
             j = c.index(trees[1])
             inner = self.full_cond(trees[1], list(c[j + 1:]), name)
             return N.ForAll(name, lst, inner, sp), tail
         if kind == "nested_cond":
-            return N.Nested(str(c[0]), tuple(self.arg(x) for x in c if isinstance(x, Tree)), sp), tail
+            return N.Nested(c[0].value, tuple(self.arg(x) for x in c if isinstance(x, Tree)), sp), tail
         raise AssertionError(kind)  # pragma: no cover
 
     def full_cond(self, t: Tree, tail: list[Any], where: str) -> N.Cond:
@@ -266,14 +316,14 @@ class _Builder:
         return cond
 
     def subcond(self, t: Tree, op: str) -> N.Cond:
-        c = [x for x in t.children if not (isinstance(x, Token) and x.type in ("LBRACE",))]
+        c = [x for x in t.children if isinstance(x, Tree) or x.type != "LBRACE"]
         i = next(k for k, x in enumerate(c) if isinstance(x, Tree))
         return self.full_cond(c[i], c[i + 1:], op)
 
 
-def _first_token(t: Tree) -> Token | None:
+def _first_token(t: Tree) -> Any:
     for ch in t.children:
-        if isinstance(ch, Token):
+        if not isinstance(ch, Tree):
             return ch
         tok = _first_token(ch)
         if tok is not None:
@@ -309,6 +359,10 @@ def _normalise(values: list[Any]) -> list[Any]:
             if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
                 out[j:] = [Tree("arg", out[j:])]
                 continue
+        if isinstance(v, Token) and v.type == "LITARG":
+            v = Tree("arg", [v])
+        elif isinstance(v, Tree) and v.data == "larg":
+            v = Tree("arg", v.children)
         out.append(v)
     return out
 
@@ -326,17 +380,23 @@ def _translate(exc: UnexpectedInput, text: str, b: _Builder) -> ExpansionSyntaxE
     ip = getattr(exc, "interactive_parser", None)
     values: list[Any] = _normalise(list(ip.parser_state.value_stack)) if ip is not None else []
     span = b.span_at(getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
-    msg = _message(values, text, pos, found, at_end)
+    allowed = getattr(exc, "allowed", None) or getattr(exc, "expected", None) or set()
+    if text[pos:pos + 1] == "$" and "VAR" in allowed:
+        if text[pos + 2:pos + 3].isdigit():
+            msg = "} expected after number"
+        elif text[pos + 1:pos + 2] == "{":
+            msg = "letter or digit expected after ${"
+        else:
+            msg = "$ not followed by letter, digit, or {"
+    else:
+        msg = _message(values, text, pos, found, at_end)
     return ExpansionSyntaxError(msg, span)
 
 
+_HEADS = frozenset({"IFHEAD", "LOOKUPHEAD", "FILTERHEAD", "ITEMHEAD"})
+
+
 def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
-    last = values[-1] if values else None
-    ltype = last.type if isinstance(last, Token) else None
-    if ltype == "DOLLAR":
-        return "$ not followed by letter, digit, or {"
-    if ltype == "DLBRACE":
-        return "letter or digit expected after ${"
     if text[pos:pos + 1] == "\\" and pos == len(text) - 1:
         return "\\ at end of string"
     # the innermost open construct
@@ -344,16 +404,14 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
         v = values[i]
         if not isinstance(v, Token):
             continue
-        if v.type == "COLON" or (v.type == "LBRACE" and at_end and _opens_arg(values, i)):
+        if v.type == "OPHEAD" or (v.type == "LBRACE" and at_end and _opens_arg(values, i)):
             return "missing } at end of string"
-        if v.type != "DLBRACE":
+        if v.type not in _HEADS:
             continue
-        head = values[i + 1] if i + 1 < len(values) else None
-        htype = head.type if isinstance(head, Token) else ""
-        after = values[i + 2:]
-        if htype == "IF":
+        after = values[i + 1:]
+        if v.type == "IFHEAD":
             return _if_message(after, text, pos, found, at_end)
-        if htype == "LOOKUP":
+        if v.type == "LOOKUPHEAD":
             if not any(isinstance(x, Token) and x.type == "LTYPE" for x in after):
                 if at_end or found == "}":
                     return "missing lookup type"
@@ -361,9 +419,9 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
                 start = next(x for x in after if isinstance(x, Token) and x.type == "LTYPE").start_pos
                 return f'unknown lookup type "{_read_type(text, start)}"'
             return _tail_message(text, pos, at_end)
-        if htype == "INAME" and any(isinstance(x, Tree) for x in after):
+        if v.type == "ITEMHEAD" and any(isinstance(x, Tree) for x in after):
             return _tail_message(text, pos, False)
-        return f'"${{{head}" is not a known operator (or a }} is missing in a variable reference)'
+        return f'"{v}" is not a known operator (or a }} is missing in a variable reference)'
     return "missing } at end of string" if at_end else f"syntax error at {found!r}"
 
 
@@ -459,8 +517,13 @@ def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
     """Parse ``text`` into an :class:`~acl.expansion.nodes.Expansion`."""
     b = _Builder(text, origin)
     try:
-        tree = _LARK.parse(text)
+        tree = _FAST.parse(text)
     except UnexpectedInput as exc:
+        if _FAST is not _PY:
+            try:
+                _python_lark().parse(text)
+            except UnexpectedInput as exc2:
+                exc = exc2
         raise _translate(exc, text, b) from None
     try:
         return b.expansion(tree.children, text, b.span_at(1, 1))
