@@ -33,3 +33,40 @@ def fails(text: str, ctx: ExpansionContext | None = None) -> str:
     with pytest.raises(ExpansionError) as info:
         expand(text, ctx)
     return info.value.message
+
+
+class FakeArg:
+    """An ItemArg whose expansion is a fixed value (tainted values included)."""
+
+    def __init__(self, value: str, raw: str | None = None) -> None:
+        self.value = value
+        self.raw = value if raw is None else raw
+        self.span = None
+
+    def expand(self, ctx: Any) -> str:
+        return self.value
+
+
+class FakeCall:
+    """An ItemCall for calling an item function directly."""
+
+    def __init__(self, name: str, *args: str, options: tuple[str, ...] = (), fail: bool = False) -> None:
+        self.name = name
+        self.options = list(options)
+        self.words: list[str] = []
+        self.args = [a if isinstance(a, FakeArg) else FakeArg(a) for a in args]
+        self.fail = fail
+        self.span = None
+
+    def yes_no(self, ctx: Any, found: bool, value: str | None, first: int) -> str:
+        if found:
+            return value or "" if len(self.args) <= first else self.args[first].expand(ctx)
+        return self.args[first + 1].expand(ctx) if len(self.args) > first + 1 else ""
+
+    def error(self, message: str) -> ExpansionError:
+        return ExpansionError(message)
+
+
+def call_item(name: str, *args: str, ctx: ExpansionContext | None = None, **kw: Any) -> str:
+    ctx = ctx if ctx is not None else make_ctx()
+    return ctx.registry.items[name].func(ctx, FakeCall(name, *args, **kw))  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ from typing import Any
 from acl.builtins.items._util import cat_file, set_var, to_bytes, unescape_until
 from acl.builtins.registry import ItemCall, item
 from acl.errors import ExpansionError
-from acl.runtime.values import is_tainted
+from acl.runtime.values import is_tainted, like
 
 MAX_ARGS = 60  # Exim's argument slots for a command without addresses
 READ_TIMEOUT = 60  # seconds for the command's output
@@ -45,11 +45,11 @@ def split_command(cmd: str) -> list[str]:
         if cmd[i] == "'":
             j = cmd.find("'", i + 1)
             j = n if j < 0 else j
-            argv.append(cmd[i + 1 : j])
+            argv.append(like(cmd[i + 1 : j], cmd))
             i = j + 1
         else:
             arg, i = _dequote(cmd, i)
-            argv.append(arg)
+            argv.append(like(arg, cmd))
         while i < n and cmd[i].isspace():
             i += 1
     return argv
@@ -109,8 +109,10 @@ def run(ctx: Any, call: ItemCall) -> str:
     except ExpansionError as exc:
         raise call.error(exc.message) from None
     set_var(ctx, "runrc", str(rc))
+    # $value holds the output for both strings and keeps it afterwards, as in Exim.
+    ctx.bindings["value"] = output
     result = call.yes_no(ctx, rc == 0, output, 1)
-    ctx.bindings["value"] = output  # $value keeps the output afterwards, as in Exim
+    ctx.bindings["value"] = output
     return result
 
 
