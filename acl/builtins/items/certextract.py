@@ -57,8 +57,14 @@ def _outsep(mod: str | None) -> str:
     return mod[1] if mod and mod[0] == ">" and len(mod) > 1 else "\n"
 
 
+def dn_string(name: x509.Name) -> str:
+    """The DN as GnuTLS writes it: RFC 4514 escaping and labels, but the RDNs
+    in certificate order (not reversed)."""
+    return ",".join("+".join(a.rfc4514_string(_DN_LABELS) for a in rdn) for rdn in name.rdns)
+
+
 def _dn(name: x509.Name, mod: str | None) -> str:
-    text = name.rfc4514_string(_DN_LABELS)
+    text = dn_string(name)
     if not mod:
         return text
     match, outsep = None, "\n"
@@ -153,9 +159,13 @@ def _subj_altname(cert: x509.Certificate, mod: str | None) -> str | None:
 
 def _ocsp_uri(cert: x509.Certificate, mod: str | None) -> str | None:
     aia = _extension(cert, ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
-    uris = [d.access_location.value for d in aia or ()
-            if d.access_method == AuthorityInformationAccessOID.OCSP
-            and isinstance(d.access_location, x509.UniformResourceIdentifier)]
+    uris: list[str] = []
+    for d in aia or ():
+        # GnuTLS, asked for OCSP URIs entry by entry, errors on any other entry.
+        if d.access_method != AuthorityInformationAccessOID.OCSP or not isinstance(
+                d.access_location, x509.UniformResourceIdentifier):
+            raise CertError("tls_cert_ocsp_uri: gai fail: The specified algorithm or protocol is unknown.")
+        uris.append(d.access_location.value)
     return _listele(uris, _outsep(mod))
 
 
@@ -188,7 +198,7 @@ def _by_oid(cert: x509.Certificate, oid: str) -> str:
     for ext in cert.extensions:
         if ext.oid.dotted_string == oid:
             return _hex_bytes(ext.value.public_bytes())
-    raise CertError("tls_cert_ext_by_oid: ge0 fail: Requested data not available.\n")
+    raise CertError("tls_cert_ext_by_oid: ge0 fail: The requested data were not available.")
 
 
 def cert_field(cert: x509.Certificate, field: str) -> str | None:
