@@ -129,11 +129,7 @@ def _list_condition(name: str, check: Callable[[Any, str, str], lists.Found | No
         if found is None:
             return False
         ctx.bindings["value"] = found.value if found.value is not None else ""
-        if found.captures:
-            for i in range(10):
-                ctx.bindings.pop(str(i), None)
-            for i, c in enumerate(found.captures[:10]):
-                ctx.bindings[str(i)] = c
+        lists.set_captures(ctx, found)
         return True
 
     # Exim does not expand the list argument itself but has the list matcher

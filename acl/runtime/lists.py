@@ -17,7 +17,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from acl.errors import ExpansionError
+from acl.errors import ExpansionError, LookupDefer
 from acl.runtime import regex as rx
 from acl.runtime.values import is_tainted, like
 
@@ -121,6 +121,11 @@ def list_quote(item: str, sep: str) -> str:
 
 # ---------------------------------------------------------------------------
 # Matching
+
+
+class _NoHostName(Exception):
+    """A host-name item met when only the IP address is known (match_ip):
+    Exim gives up on the whole list with "no match"."""
 
 
 class ListDefer(ExpansionError):
@@ -285,17 +290,11 @@ def _query_style(name: str) -> bool:
 
 
 def _do_lookup(ctx: Any, spec: str, key: str | None, data: str) -> str | None:
-    name = _base_name(spec)[0]
-    if not _known_lookup(name):
-        raise ExpansionError(f'unknown lookup type "{name}"')
-    lk = _lookups()
+    """A ``type;data`` item. A deferred lookup defers the list match; other
+    failures (unknown type, unreadable file) are errors, as Exim's panic is."""
     try:
-        if _query_style(name):
-            return lk.lookup(ctx, spec, None, data)
-        return lk.lookup(ctx, spec, key, data)
-    except ListDefer:
-        raise
-    except ExpansionError as exc:
+        return _lookups().list_lookup(ctx, spec, data, key or "")
+    except LookupDefer as exc:
         raise ListDefer(exc.message, exc.message) from None
 
 
@@ -322,7 +321,7 @@ def _compile_items(kind: str, items: list[str]) -> CompiledList:
                 block = _Block(neg)
                 entries.append(block)
             table, key, ver_plen = plain
-            slot = (pos, item)
+            slot = (pos, None if kind == "host" else item)
             if table == "exact":
                 block.exact.setdefault(key, slot)
             elif table == "suffix":
@@ -407,7 +406,7 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
         key = s.text if caseful else s.folded
         slot = b.exact.get(key)
         if slot is not None:
-            hits.append((slot[0], slot[1], None))
+            hits.append((slot[0], slot[1], (key,)))
         if b.suffix:
             for i in range(len(key) + 1):
                 slot = b.suffix.get(key[i:])
@@ -477,7 +476,7 @@ def _check_string_item(ctx: Any, kind: str, item: str, subject: str, caseful: bo
             return None
         value = _do_lookup(ctx, spec, subject, data)
         return Found(value) if value is not None else None
-    return Found(item) if (item == subject if caseful else lc(item) == subject) else None
+    return Found(item, (subject,)) if (item == subject if caseful else lc(item) == subject) else None
 
 
 def primary_hostname(ctx: Any) -> str:
@@ -622,13 +621,13 @@ def _check_host_item(ctx: Any, item: str, s: _Subject) -> Found | None:
             value = _do_lookup(ctx, spec, None, data)
             return Found(value) if value is not None else None
         if s.ip_only:
-            return None
+            raise _NoHostName()
         if s.name is None:
             raise ExpansionError(f'host name lookup for "{item}" needs DNS, which is not available in this build')
         value = _do_lookup(ctx, spec, lc(s.name), data)
         return Found(value) if value is not None else None
     if s.ip_only:
-        return None  # match_ip never looks up host names
+        raise _NoHostName()  # match_ip has no host name: the list check fails here
     if item == "@":
         item = primary_hostname(ctx)
     if item.startswith(("^", "*")):
@@ -663,7 +662,7 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
         return None
     sat = address.rfind("@")
     if sat < 0:
-        raise ListDefer(f'no @ found in the subject of an address list match: subject="{s.text}" pattern="{item}"')
+        return None  # Exim logs "no @ found in the subject..." and treats it as no match
     lpart, domain = address[:sat], lc(address[sat + 1:])
     if item.startswith("@@"):
         return _check_atat(ctx, item[2:], lpart, domain, caseful)
@@ -671,6 +670,8 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
         f = _check_domain_part(ctx, item, domain)
         return Found("@" + (f.value or "")) if f is not None else None
     lp_pat, dom_pat = item[:at], item[at + 1:]
+    if dom_pat == "":
+        return None
     if lc(item) == address and "*" not in lp_pat and not dom_pat.startswith(("+", "^", "*")) and ";" not in dom_pat:
         return Found(item)
     if lp_pat.startswith("*"):
@@ -678,8 +679,6 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
         if not lpart.endswith(tail):
             return None
     elif (lp_pat if caseful else lc(lp_pat)) != lpart:
-        return None
-    if dom_pat == "":
         return None
     f = _check_domain_part(ctx, dom_pat, domain)
     return Found(f"{lp_pat}@{f.value or ''}") if f is not None else None
@@ -741,7 +740,10 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
     except ForcedFail:
         return None
     cl = compile_list(kind, text)
-    r = _run(ctx, cl, subject)
+    try:
+        r = _run(ctx, cl, subject)
+    except _NoHostName:
+        return None
     if r is None:
         return Found() if cl.last_negated else None
     ok, found = r
@@ -755,12 +757,17 @@ def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
         return False
     if data_var and found.value is not None:
         ctx.variables[data_var] = found.value
+    set_captures(ctx, found)
+    return True
+
+
+def set_captures(ctx: Any, found: Found) -> None:
+    """$0, $1, ... from a wildcard or regex item, as Exim sets them."""
     if found.captures:
         for i in range(10):
             ctx.bindings.pop(str(i), None)
         for i, c in enumerate(found.captures[:10]):
             ctx.bindings[str(i)] = c
-    return True
 
 
 def domain_subject(domain: str) -> _Subject:
