@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 from acl.config.option_table import GENERIC, PRIVATE, UNAVAILABLE_AUTHENTICATORS
+from acl.runtime.escapes import interpret_escape
 
 Fail = Callable[[str, int], NoReturn]  # (message, offset in the option's rest text)
 
@@ -91,28 +92,6 @@ def driver_candidates(section: str, driver: str | None) -> list[str]:
 
 
 # ---- values ---------------------------------------------------------------------
-
-_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-
-
-def interpret_escape(s: str, i: int) -> tuple[str, int]:
-    """Exim's string_interpret_escape: s[i] is the backslash; returns (char, next i)."""
-    i += 1
-    if i >= len(s):
-        return "\\", i
-    c = s[i]
-    if c in "01234567":
-        j = i
-        while j < len(s) and j < i + 3 and s[j] in "01234567":
-            j += 1
-        return chr(int(s[i:j], 8) & 0xFF), j
-    if c == "x" and i + 1 < len(s) and s[i + 1] in "0123456789abcdefABCDEF":
-        j = i + 1
-        while j < len(s) and j < i + 3 and s[j] in "0123456789abcdefABCDEF":
-            j += 1
-        return chr(int(s[i + 1:j], 16)), j
-    return _ESCAPES.get(c, c), i + 1
-
 
 def extra_chars(rest: str, what: str) -> str:
     comment = " (# is comment only at line start)" if rest.startswith("#") else ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from acl.errors import ExpansionError, ForcedFail
+from acl.runtime.escapes import interpret_escape
 from acl.lookups.base import (
     C_SPACE, SINGLE_KEY, Defer, Found, LookupSpec, ascii_lower, decode, file_memo, option,
     read_regular_file,
@@ -24,30 +25,6 @@ Matcher = Callable[[str], bool]
 def open_lsearch(ctx: Any, filename: str) -> str:
     """The file's text (the handle of every linear search)."""
     return decode(read_regular_file(filename, "linear search", "lsearch", file_memo(ctx)))
-
-
-def interpret_escape(s: str, i: int) -> tuple[str, int]:
-    """string_interpret_escape(): s[i] is the backslash; returns the character
-    and the index of the last character consumed."""
-    i += 1
-    if i >= len(s):
-        return "", i
-    ch = s[i]
-    if ch in "01234567":
-        val, n = 0, 0
-        while i < len(s) and n < 3 and s[i] in "01234567":
-            val, n, i = val * 8 + int(s[i]), n + 1, i + 1
-        return chr(val), i - 1
-    if ch == "x":
-        val, n = 0, 0
-        while i + 1 < len(s) and n < 2 and s[i + 1] in "0123456789abcdefABCDEF":
-            i, n = i + 1, n + 1
-            val = val * 16 + int(s[i], 16)
-        return chr(val), i
-    return _SIMPLE_ESCAPES.get(ch, ch), i
-
-
-_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
 def split_key(line: str) -> tuple[str, int]:
@@ -64,7 +41,7 @@ def split_key(line: str) -> tuple[str, int]:
             out.append(ch)
         else:
             out.append(line[i])
-        i += 1
+            i += 1
     if i < len(line):
         i += 1  # past the closing quote
     return "".join(out), i

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable
 
+from acl.runtime.escapes import interpret_escape
+
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
 
@@ -16,39 +18,6 @@ def to_bytes(s: str) -> bytes:
 
 def from_bytes(b: bytes) -> str:
     return b.decode(ENCODING, ERRORS)
-
-
-_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-_OCTAL = "01234567"
-_HEX = "0123456789abcdefABCDEF"
-
-
-def interpret_escape(s: str, i: int) -> tuple[str, int]:
-    """Exim's ``string_interpret_escape``: ``s[i]`` is a backslash; returns the
-    character it stands for and the index after the sequence."""
-    if i + 1 >= len(s):
-        return "\\", i + 1
-    ch = s[i + 1]
-    j = i + 2
-    if ch in _OCTAL:
-        val = int(ch)
-        for _ in range(2):
-            if j < len(s) and s[j] in _OCTAL:
-                val = val * 8 + int(s[j])
-                j += 1
-            else:
-                break
-        return chr(val & 0xFF), j
-    if ch == "x":
-        val = 0
-        for _ in range(2):
-            if j < len(s) and s[j] in _HEX:
-                val = val * 16 + int(s[j], 16)
-                j += 1
-            else:
-                break
-        return chr(val), j
-    return _SIMPLE_ESCAPES.get(ch, ch), j
 
 
 def unescape_until(s: str, i: int, stop: str = "") -> tuple[str, int]:
