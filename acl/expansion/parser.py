@@ -1,55 +1,33 @@
 """Expansion strings -> :mod:`acl.expansion.nodes`, through the Lark grammar
-``grammar/expansion.lark``. Lark failures are translated into Exim's own
-messages by looking at what was open on the parser's stack."""
+``grammar/expansion.lark``. The nodes are built by an inline transformer while
+the LALR parser reduces (no parse tree is built); Lark failures are translated
+into Exim's messages by :mod:`acl.expansion.parse_errors`."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, Callable
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput
 
 from acl.errors import ExpansionSyntaxError
 from acl.expansion import nodes as N
+from acl.expansion.parse_errors import translate
 from acl.expansion.syntax import COND_ARGS, ordinal
 from acl.resources import grammar_text
 from acl.source import Span
-
-_GRAMMAR = grammar_text("expansion.lark")
-_OPTIONS: dict[str, Any] = dict(
-    parser="lalr",
-    lexer="contextual",
-    propagate_positions=False,  # positions come from tokens: 2x faster parses
-    maybe_placeholders=False,
-)
 
 try:  # the compiled LALR loop, about twice as fast; errors are re-parsed in Python
     import lark_cython
 except ImportError:  # pragma: no cover - optional speed-up
     lark_cython = None
 
-
-def _make(plugins: Any = None) -> Lark:
-    return Lark(_GRAMMAR, **_OPTIONS, **({"_plugins": plugins} if plugins else {}))
-
-
-_FAST = _make(lark_cython.plugins if lark_cython is not None else None)
-_PY: Lark | None = None if lark_cython is not None else _FAST
-
-
-def _python_lark() -> Lark:
-    """The pure-Python parser, whose exceptions carry the parser stack that the
-    error messages are worked out from (built on first syntax error)."""
-    global _PY
-    if _PY is None:
-        _PY = _make()
-    return _PY
-
-
+_TOKEN_TYPES: tuple[type, ...] = (Token,) if lark_cython is None else (Token, lark_cython.Token)
 _SIMPLE_ESC = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v"}
 _HEADER_KIND = {"h": "h", "header": "h", "rh": "rh", "rheader": "rh", "bh": "bh",
                 "bheader": "bh", "lh": "lh", "lheader": "lh"}
-_EMPTY = Tree("content", [])
+MAX_NESTING = 500  # of items inside items: a bound on the work of one string
 
 
 def unescape(tok: str) -> str:
@@ -79,121 +57,146 @@ def _anon_span(line: int, col: int) -> Span:
     return sp
 
 
-def _tree_content(children: list[Any]) -> list[Any]:
-    for ch in children:
-        if isinstance(ch, Tree) and ch.data == "content":
-            return ch.children
-    return []
+# ---- values on the parser stack that are not nodes yet
 
 
-class _Builder:
-    """Lark tree -> nodes. Tokens are read through ``.type``/``.value`` only, so
-    that both Lark's and lark-cython's tokens work."""
+class _Arg:
+    """A brace argument: its expansion and where it starts (for messages)."""
 
-    def __init__(self, text: str, origin: Span | None) -> None:
-        self.text = text
-        self.origin = origin
+    __slots__ = ("exp", "pos", "tok")
 
-    # ---- positions
-    def span_at(self, line: int, col: int) -> Span:
+    def __init__(self, exp: N.Expansion, tok: Any) -> None:
+        self.exp = exp
+        self.tok = tok
+        self.pos = tok.start_pos
+
+
+class _Simple:
+    """A condition name whose string arguments follow it in the parent rule."""
+
+    __slots__ = ("name", "tok", "span")
+
+    def __init__(self, name: str, tok: Any, span: Span) -> None:
+        self.name, self.tok, self.span = name, tok, span
+
+
+class _Not:
+    __slots__ = ("inner", "span")
+
+    def __init__(self, inner: Any, span: Span) -> None:
+        self.inner, self.span = inner, span
+
+
+class _Sub:
+    """``{cond args}`` inside and/or, resolved when the combinator is known."""
+
+    __slots__ = ("cond", "tail")
+
+    def __init__(self, cond: Any, tail: list[Any]) -> None:
+        self.cond, self.tail = cond, tail
+
+
+class _Key:
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: _Arg) -> None:
+        self.arg = arg
+
+
+def _is_tok(x: Any) -> bool:
+    return isinstance(x, _TOKEN_TYPES)
+
+
+class _Build:
+    """The inline transformer: one method per grammar rule, called on reduction.
+    Tokens are read through ``.type``/``.value`` only, so that both Lark's and
+    lark-cython's tokens work. ``text``/``origin`` are set by :func:`parse`
+    under ``_LOCK``."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.origin: Span | None = None
+
+    # ---- positions and messages
+    def sp(self, tok: Any) -> Span:
+        return self.sp_at(tok.line or 1, tok.column or 1)
+
+    def sp_at(self, line: int, col: int) -> Span:
         o = self.origin
         if o is None:
             return _anon_span(line, col)
         return Span(o.file, o.line + line - 1, o.col + col - 1 if line == 1 else col)
 
-    def tspan(self, t: Any) -> Span | None:
-        if isinstance(t, Tree):
-            t = _first_token(t)
-            if t is None:
-                return None
-        return self.span_at(t.line or 1, t.column or 1)
+    def error(self, msg: str, tok: Any) -> ExpansionSyntaxError:
+        return ExpansionSyntaxError(msg, self.sp(tok))
 
-    def error(self, msg: str, at: Any = None) -> ExpansionSyntaxError:
-        return ExpansionSyntaxError(msg, self.tspan(at) if at is not None else None)
-
-    def remaining(self, t: Any) -> str:
-        tok = _first_token(t) if isinstance(t, Tree) else t
-        pos = tok.start_pos if tok is not None else len(self.text)
-        return self.text[pos:]
+    def remaining(self, x: Any) -> str:
+        return self.text[x.pos if type(x) is _Arg else x.start_pos:]
 
     # ---- sequences
-    def expansion(self, children: list[Any], raw: str, span: Span | None) -> N.Expansion:
+    def parts(self, children: list[Any]) -> tuple[N.Part, ...]:
         parts: list[N.Part] = []
         buf: list[str] = []
-        buf_tok: Any = None
+        first: Any = None
         for ch in children:
-            if not isinstance(ch, Tree):
+            if isinstance(ch, _TOKEN_TYPES):
                 t = ch.type
-                s = unescape(ch.value) if t == "ESC" or t == "PROTECT" else ch.value
-                if not buf:
-                    buf_tok = ch
-                buf.append(s)
-                continue
+                if t in _VAR_TOKENS:
+                    ch = _VAR_TOKENS[t](ch, self.sp(ch))
+                else:
+                    if not buf:
+                        first = ch
+                    buf.append(unescape(ch.value) if t == "ESC" or t == "PROTECT" else ch.value)
+                    continue
             if buf:
-                parts.append(N.Text("".join(buf), self.tspan(buf_tok)))
+                parts.append(N.Text("".join(buf), self.sp(first)))
                 buf = []
-            parts.append(self.part(ch))
+            parts.append(ch)
         if buf:
-            parts.append(N.Text("".join(buf), self.tspan(buf_tok)))
-        return N.Expansion(tuple(parts), raw, span)
+            parts.append(N.Text("".join(buf), self.sp(first)))
+        return tuple(parts)
 
-    def arg(self, t: Tree) -> N.Expansion:
-        c = t.children
+    def start(self, c: list[Any]) -> N.Expansion:
+        return N.Expansion(self.parts(c), self.text, _anon_span(1, 1) if self.origin is None else self.origin)
+
+    def content(self, c: list[Any]) -> tuple[N.Part, ...]:
+        return self.parts(c)
+
+    def arg(self, c: list[Any]) -> _Arg:
         lb = c[0]
-        sp = self.tspan(lb)
         if lb.type == "LITARG":  # a brace argument of plain text
             raw = lb.value[1:-1]
             if not raw:
-                return N.Expansion((), raw, sp)
-            return N.Expansion((N.Text(raw, self.span_at(lb.line or 1, (lb.column or 1) + 1)),), raw, sp)
-        end = c[-1].start_pos
-        return self.expansion(_tree_content(c), self.text[lb.end_pos:end], sp)
+                return _Arg(N.Expansion((), raw, self.sp(lb)), lb)
+            inner = self.sp(lb)
+            text_span = Span(inner.file, inner.line, inner.col + 1)
+            return _Arg(N.Expansion((N.Text(raw, text_span),), raw, inner), lb)
+        parts = c[1] if len(c) == 3 else ()
+        return _Arg(N.Expansion(parts, self.text[lb.end_pos:c[-1].start_pos], self.sp(lb)), lb)
 
-    # ---- parts
-    def part(self, t: Tree) -> N.Part:
-        kind = t.data
-        c = t.children
-        tok = c[0]
-        sp = self.tspan(tok)
-        if kind == "var":
-            return N.Var(tok.value[1:], False, sp)
-        if kind == "dvar":
-            return N.Var(tok.value[2:-1], True, sp)
-        if kind == "nvar":
-            v = tok.value
-            return N.Capture(int(v[2:-1] if v[1] == "{" else v[1:]), sp)
-        if kind == "hvar":
-            return header_node(tok.value[1:], sp)
-        if kind == "operator":
-            raw = self.text[tok.end_pos:c[-1].start_pos]
-            return N.Operator(tok.value[2:-1], self.expansion(_tree_content(c), raw, sp), sp)
-        if kind == "item":
-            return self.item(t, sp)
-        if kind == "if_item":
-            return self.if_item(t, sp)
-        if kind == "lookup_item":
-            return self.lookup_item(t, sp)
-        if kind == "filter_item":
-            trees = [x for x in c if isinstance(x, Tree)]
-            j = c.index(trees[1])
-            cond = self.full_cond(trees[1], list(c[j + 1:]), "filter")
-            return N.Filter(self.arg(trees[0]), cond, sp)
-        raise AssertionError(kind)  # pragma: no cover - grammar and builder out of step
+    larg = arg
 
-    def item(self, t: Tree, sp: Span | None) -> N.Item:
-        c = t.children
-        name = c[0].value[2:]
+    # ---- items
+    def operator(self, c: list[Any]) -> N.Operator:
+        head = c[0]
+        sp = self.sp(head)
+        parts = c[1] if len(c) == 3 else ()
+        return N.Operator(head.value[2:-1], N.Expansion(parts, self.text[head.end_pos:c[-1].start_pos], sp), sp)
+
+    def item(self, c: list[Any]) -> N.Item:
+        head = c[0]
+        name = head.value[2:]
         options: list[str] = []
         words: list[str] = []
         args: list[N.Expansion] = []
         fail = False
         for ch in c[1:]:
-            if isinstance(ch, Tree):
+            if type(ch) is _Arg:
                 if fail:
                     raise self.error(
                         "curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
-                        f" remaining string is '{self.remaining(ch)}'", ch)
-                args.append(self.arg(ch))
+                        f" remaining string is '{self.remaining(ch)}'", ch.tok)
+                args.append(ch.exp)
             elif ch.type == "OPT":
                 options.append(ch.value)
             elif ch.type == "WORD":
@@ -201,134 +204,145 @@ class _Builder:
             elif ch.type == "FAIL":
                 fail = True
         if not args and not words:
-            raise self.error(f'"${{{name}" is not a known operator (or a }} is missing in a variable reference)', t)
-        return N.Item(name, tuple(args), tuple(options), tuple(words), fail, sp)
+            raise self.error(f'"${{{name}" is not a known operator (or a }} is missing in a variable reference)', head)
+        return N.Item(name, tuple(args), tuple(options), tuple(words), fail, self.sp(head))
 
     def yes_no(self, tail: list[Any]) -> tuple[N.Expansion | None, N.Expansion | None, bool]:
-        args = [x for x in tail if isinstance(x, Tree) or x.type == "FAIL"]
         yes = no = None
         fail = False
-        for i, a in enumerate(args):
+        i = 0
+        for a in tail:
+            is_arg = type(a) is _Arg
+            if not is_arg and a.type != "FAIL":
+                continue
             if i == 0:
-                if not isinstance(a, Tree):
+                if not is_arg:
                     raise self.error(
                         "curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
                         f" remaining string is '{self.remaining(a)}'", a)
-                yes = self.arg(a)
+                yes = a.exp
             elif i == 1:
-                if isinstance(a, Tree):
-                    no = self.arg(a)
+                if is_arg:
+                    no = a.exp
                 else:
                     fail = True
             else:
                 raise self.error(
                     "curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
-                    f" remaining string is '{self.remaining(a)}'", a)
+                    f" remaining string is '{self.remaining(a)}'", a.tok if is_arg else a)
+            i += 1
         return yes, no, fail
 
-    def if_item(self, t: Tree, sp: Span | None) -> N.If:
-        c = t.children
+    def if_item(self, c: list[Any]) -> N.If:
         i = 1
-        while not isinstance(c[i], Tree) or c[i].data == "arg":
+        while _is_tok(c[i]):
             i += 1
-        cond, rest = self.cond(c[i], list(c[i + 1:]), "if")
+        cond, rest = self.resolve(c[i], c[i + 1:], "if")
         yes, no, fail = self.yes_no(rest)
-        return N.If(cond, yes, no, fail, sp)
+        return N.If(cond, yes, no, fail, self.sp(c[0]))
 
-    def lookup_item(self, t: Tree, sp: Span | None) -> N.Lookup:
-        c = t.children
+    def lookup_item(self, c: list[Any]) -> N.Lookup:
         key = None
         ltype = ""
-        rest: list[Any] = []
-        source = None
-        for j, ch in enumerate(c[1:], 1):
-            if isinstance(ch, Tree) and ch.data == "key":
-                kc = [x for x in ch.children if not (not isinstance(x, Tree) and x.type == "WS")]
-                key = self.arg(Tree("arg", kc))
-            elif not isinstance(ch, Tree) and ch.type == "LTYPE":
+        for j in range(1, len(c)):
+            ch = c[j]
+            if type(ch) is _Key:
+                key = ch.arg.exp
+            elif type(ch) is _Arg:
+                yes, no, fail = self.yes_no(c[j + 1:])
+                return N.Lookup(ltype, key, ch.exp, yes, no, fail, self.sp(c[0]))
+            elif ch.type == "LTYPE":
                 ltype = ch.value
-            elif isinstance(ch, Tree) and source is None:
-                source = self.arg(ch)
-                rest = list(c[j + 1:])
-                break
-        yes, no, fail = self.yes_no(rest)
-        assert source is not None
-        return N.Lookup(ltype, key, source, yes, no, fail, sp)
+        raise AssertionError("lookup without a source")  # pragma: no cover - the grammar requires one
+
+    def key(self, c: list[Any]) -> _Key:
+        return _Key(self.arg([x for x in c if not (_is_tok(x) and x.type == "WS")]))
+
+    def filter_item(self, c: list[Any]) -> N.Filter:
+        lst = next(x for x in c if type(x) is _Arg)
+        j = next(k for k, x in enumerate(c) if not _is_tok(x) and type(x) is not _Arg)
+        return N.Filter(lst.exp, self.full_cond(c[j], c[j + 1:], "filter"), self.sp(c[0]))
 
     # ---- conditions
-    def cond(self, t: Tree, tail: list[Any], where: str) -> tuple[N.Cond, list[Any]]:
-        """Build condition ``t``; a simple condition takes its arguments from the
-        front of ``tail``. Returns the condition and what is left of the tail."""
-        kind = t.data
-        c = t.children
-        sp = self.tspan(t)
-        if kind == "simple_cond":
-            name = c[0].value
-            n = COND_ARGS.get(name)
-            if n is None:
-                if where.startswith("for"):
-                    raise self.error(f'unknown condition "{name}" inside "{where}" condition', t)
-                raise self.error(f'unknown condition "{name}"', t)
-            args: list[N.Expansion] = []
-            k = 0
-            while len(args) < n:
-                while k < len(tail) and not isinstance(tail[k], Tree) and tail[k].type == "WS":
-                    k += 1
-                if k >= len(tail) or not isinstance(tail[k], Tree):
-                    if not args:
-                        raise self.error(f'missing {{ after "{name}"', t)
-                    raise self.error(f'missing {ordinal(len(args) + 1)} string in {{}} after "{name}"', t)
-                args.append(self.arg(tail[k]))
-                k += 1
-            return N.Simple(name, tuple(args), sp), tail[k:]
-        if kind == "not_cond":
-            inner, rest = self.cond(c[-1], tail, where)
-            return N.Not(inner, sp), rest
-        if kind == "def_cond":
-            name = c[1].value
-            if name[:1] in "hrbl" and "_" in name and name.split("_", 1)[0] in _HEADER_KIND:
-                h = header_node(name, sp)
-                return N.Def(h.name, h.kind, sp), tail
-            return N.Def(name, None, sp), tail
-        if kind == "andor_cond":
-            op = c[0].value
-            subs = []
-            for sc in c:
-                if isinstance(sc, Tree) and sc.data == "subcond":
-                    subs.append(self.subcond(sc, op))
-            return N.AndOr(op, tuple(subs), sp), tail
-        if kind == "forall_cond":
-            name = c[0].value
-            trees = [x for x in c[1:] if isinstance(x, Tree)]
-            lst = self.arg(trees[0])
-            j = c.index(trees[1])
-            inner = self.full_cond(trees[1], list(c[j + 1:]), name)
-            return N.ForAll(name, lst, inner, sp), tail
-        if kind == "nested_cond":
-            return N.Nested(c[0].value, tuple(self.arg(x) for x in c if isinstance(x, Tree)), sp), tail
-        raise AssertionError(kind)  # pragma: no cover
+    def simple_cond(self, c: list[Any]) -> _Simple:
+        return _Simple(c[0].value, c[0], self.sp(c[0]))
 
-    def full_cond(self, t: Tree, tail: list[Any], where: str) -> N.Cond:
-        cond, rest = self.cond(t, tail, where)
+    def not_cond(self, c: list[Any]) -> Any:
+        inner = c[-1]
+        if type(inner) is _Simple or type(inner) is _Not:
+            return _Not(inner, self.sp(c[0]))
+        return N.Not(inner, self.sp(c[0]))
+
+    def def_cond(self, c: list[Any]) -> N.Def:
+        name = c[1].value
+        sp = self.sp(c[0])
+        if name[:1] in "hrbl" and "_" in name and name.split("_", 1)[0] in _HEADER_KIND:
+            h = header_node(name, sp)
+            return N.Def(h.name, h.kind, sp)
+        return N.Def(name, None, sp)
+
+    def subcond(self, c: list[Any]) -> _Sub:
+        i = 1
+        while _is_tok(c[i]):
+            i += 1
+        return _Sub(c[i], c[i + 1:])
+
+    def andor_cond(self, c: list[Any]) -> N.AndOr:
+        op = c[0].value
+        subs = tuple(self.full_cond(x.cond, x.tail, op) for x in c if type(x) is _Sub)
+        return N.AndOr(op, subs, self.sp(c[0]))
+
+    def forall_cond(self, c: list[Any]) -> N.ForAll:
+        name = c[0].value
+        lst = next(x for x in c if type(x) is _Arg)
+        j = next(k for k, x in enumerate(c) if not _is_tok(x) and type(x) is not _Arg)
+        return N.ForAll(name, lst.exp, self.full_cond(c[j], c[j + 1:], name), self.sp(c[0]))
+
+    def nested_cond(self, c: list[Any]) -> N.Nested:
+        return N.Nested(c[0].value, tuple(x.exp for x in c if type(x) is _Arg), self.sp(c[0]))
+
+    def resolve(self, p: Any, tail: list[Any], where: str) -> tuple[N.Cond, list[Any]]:
+        """Finish condition ``p``: a simple condition takes its arguments from the
+        front of ``tail``. Returns the condition and what is left of the tail."""
+        if type(p) is _Not:
+            inner, rest = self.resolve(p.inner, tail, where)
+            return N.Not(inner, p.span), rest
+        if type(p) is not _Simple:
+            return p, tail
+        name = p.name
+        n = COND_ARGS.get(name)
+        if n is None:
+            if where.startswith("for"):
+                raise self.error(f'unknown condition "{name}" inside "{where}" condition', p.tok)
+            raise self.error(f'unknown condition "{name}"', p.tok)
+        args: list[N.Expansion] = []
+        k = 0
+        while len(args) < n:
+            while k < len(tail) and type(tail[k]) is not _Arg and tail[k].type == "WS":
+                k += 1
+            if k >= len(tail) or type(tail[k]) is not _Arg:
+                if not args:
+                    raise self.error(f'missing {{ after "{name}"', p.tok)
+                raise self.error(f'missing {ordinal(len(args) + 1)} string in {{}} after "{name}"', p.tok)
+            args.append(tail[k].exp)
+            k += 1
+        return N.Simple(name, tuple(args), p.span), tail[k:]
+
+    def full_cond(self, p: Any, tail: list[Any], where: str) -> N.Cond:
+        cond, rest = self.resolve(p, tail, where)
         for x in rest:
-            if isinstance(x, Tree):
-                raise self.error(f'missing }} at end of condition inside "{where}"', x)
+            if type(x) is _Arg:
+                raise self.error(f'missing }} at end of condition inside "{where}"', x.tok)
         return cond
 
-    def subcond(self, t: Tree, op: str) -> N.Cond:
-        c = [x for x in t.children if isinstance(x, Tree) or x.type != "LBRACE"]
-        i = next(k for k, x in enumerate(c) if isinstance(x, Tree))
-        return self.full_cond(c[i], c[i + 1:], op)
 
-
-def _first_token(t: Tree) -> Any:
-    for ch in t.children:
-        if not isinstance(ch, Tree):
-            return ch
-        tok = _first_token(ch)
-        if tok is not None:
-            return tok
-    return None
+_VAR_TOKENS: dict[str, Callable[[Any, Span], N.Part]] = {
+    "VAR": lambda t, sp: N.Var(t.value[1:], False, sp),
+    "DVAR": lambda t, sp: N.Var(t.value[2:-1], True, sp),
+    "NVAR": lambda t, sp: N.Capture(int(t.value[1:]), sp),
+    "BNVAR": lambda t, sp: N.Capture(int(t.value[2:-1]), sp),
+    "HVAR": lambda t, sp: header_node(t.value[1:], sp),
+}
 
 
 def header_node(text: str, sp: Span | None) -> N.Header:
@@ -338,194 +352,55 @@ def header_node(text: str, sp: Span | None) -> N.Header:
     return N.Header(_HEADER_KIND[prefix], rest, sp)
 
 
-# ---- Lark errors -> Exim's messages
+# ---- the parsers
+
+_GRAMMAR = grammar_text("expansion.lark")
+_OPTIONS: dict[str, Any] = dict(parser="lalr", lexer="contextual", propagate_positions=False,
+                                maybe_placeholders=False)
+_BUILD = _Build()
+_LOCK = threading.Lock()
+_FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD,
+             **({"_plugins": lark_cython.plugins} if lark_cython is not None else {}))
+_PY: Lark | None = None
 
 
-def _normalise(values: list[Any]) -> list[Any]:
-    """Flatten Lark's helper trees and turn finished ``{content}`` runs that await
-    reduction into ``arg`` trees, so that open braces are the only LBRACEs left."""
-    flat: list[Any] = []
-    for v in values:
-        if isinstance(v, Tree) and str(v.data).startswith("_"):
-            flat.extend(_normalise(v.children))
-        else:
-            flat.append(v)
-    out: list[Any] = []
-    for v in flat:
-        if isinstance(v, Token) and v.type == "RBRACE":
-            j = len(out) - 1
-            if j >= 0 and isinstance(out[j], Tree) and out[j].data == "content":
-                j -= 1
-            if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
-                out[j:] = [Tree("arg", out[j:])]
-                continue
-        if isinstance(v, Token) and v.type == "LITARG":
-            v = Tree("arg", [v])
-        elif isinstance(v, Tree) and v.data == "larg":
-            v = Tree("arg", v.children)
-        out.append(v)
-    return out
+def _python_lark() -> Lark:
+    """The pure-Python, tree-building parser, whose exceptions carry the parser
+    stack that messages are worked out from (built on first syntax error)."""
+    global _PY
+    if _PY is None:
+        _PY = Lark(_GRAMMAR, **_OPTIONS)
+    return _PY
 
 
-def _translate(exc: UnexpectedInput, text: str, b: _Builder) -> ExpansionSyntaxError:
-    if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
-        found = text[pos:pos + 1]
-        at_end = False
-    else:
-        tok = exc.token if isinstance(exc, UnexpectedToken) else None
-        pos = tok.start_pos if tok is not None and tok.type != "$END" else len(text)
-        found = str(tok) if tok is not None else ""
-        at_end = tok is None or tok.type == "$END"
-    ip = getattr(exc, "interactive_parser", None)
-    values: list[Any] = _normalise(list(ip.parser_state.value_stack)) if ip is not None else []
-    span = b.span_at(getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1)
-    allowed = getattr(exc, "allowed", None) or getattr(exc, "expected", None) or set()
-    if text[pos:pos + 1] == "$" and "VAR" in allowed:
-        if text[pos + 2:pos + 3].isdigit():
-            msg = "} expected after number"
-        elif text[pos + 1:pos + 2] == "{":
-            msg = "letter or digit expected after ${"
-        else:
-            msg = "$ not followed by letter, digit, or {"
-    else:
-        msg = _message(values, text, pos, found, at_end)
-    return ExpansionSyntaxError(msg, span)
-
-
-_HEADS = frozenset({"IFHEAD", "LOOKUPHEAD", "FILTERHEAD", "ITEMHEAD"})
-
-
-def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
-    if text[pos:pos + 1] == "\\" and pos == len(text) - 1:
-        return "\\ at end of string"
-    # the innermost open construct
-    for i in range(len(values) - 1, -1, -1):
-        v = values[i]
-        if not isinstance(v, Token):
-            continue
-        if v.type == "OPHEAD" or (v.type == "LBRACE" and at_end and _opens_arg(values, i)):
-            return "missing } at end of string"
-        if v.type not in _HEADS:
-            continue
-        after = values[i + 1:]
-        if v.type == "IFHEAD":
-            return _if_message(after, text, pos, found, at_end)
-        if v.type == "LOOKUPHEAD":
-            if not any(isinstance(x, Token) and x.type == "LTYPE" for x in after):
-                if at_end or found == "}":
-                    return "missing lookup type"
-            elif not any(isinstance(x, Tree) and x.data == "arg" for x in after):
-                start = next(x for x in after if isinstance(x, Token) and x.type == "LTYPE").start_pos
-                return f'unknown lookup type "{_read_type(text, start)}"'
-            return _tail_message(text, pos, at_end)
-        if v.type == "ITEMHEAD" and any(isinstance(x, Tree) for x in after):
-            return _tail_message(text, pos, False)
-        return f'"{v}" is not a known operator (or a }} is missing in a variable reference)'
-    return "missing } at end of string" if at_end else f"syntax error at {found!r}"
-
-
-_COND_TOKENS = frozenset({"CNAME", "NOT", "DEF", "AND", "OR", "ACL", "SASLAUTHD", "FORALL", "FORANY",
-                          "FORALL_JSON", "FORANY_JSON", "FORALL_JSONS", "FORANY_JSONS"})
-
-
-def _opens_arg(values: list[Any], i: int) -> bool:
-    """Whether the open brace at ``values[i]`` starts a string (not a condition)."""
-    nxt = next((x for x in values[i + 1:] if not (isinstance(x, Token) and x.type == "WS")), None)
-    if nxt is not None:
-        if isinstance(nxt, Token):
-            return nxt.type not in _COND_TOKENS and nxt.type not in ("LBRACE", "RBRACE")
-        return not (str(nxt.data).endswith("cond") or nxt.data == "subcond")
-    before = [x for x in values[:i] if not (isinstance(x, Token) and x.type == "WS")]
-    prev = before[-1] if before else None
-    if isinstance(prev, Token):
-        return prev.type not in ("AND", "OR", "LBRACE")
-    if isinstance(prev, Tree) and prev.data == "subcond":
-        return False
-    if isinstance(prev, Tree) and prev.data == "arg" and len(before) >= 2:
-        pp = before[-2]
-        return not (isinstance(pp, Token) and pp.type.startswith("FOR"))
-    return True
-
-
-def _read_type(text: str, start: int) -> str:
-    end = start
-    while end < len(text) and text[end] not in "{ \t\n":
-        end += 1
-    return text[start:end]
-
-
-def _tail_message(text: str, pos: int, at_end: bool) -> str:
-    if at_end:
-        return "missing } at end of string"
-    return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
-            f" remaining string is '{text[pos:]}'")
-
-
-def _if_message(after: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
-    toks = [x for x in after if isinstance(x, Token) and x.type != "WS"]
-    if toks and toks[-1].type == "DEF":
-        return 'variable name omitted after "def:"'
-    for j in range(len(after) - 1, -1, -1):
-        x = after[j]
-        if isinstance(x, Token) and x.type in ("AND", "OR"):
-            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
-            if not rest:
-                return f'missing {{ after "{x}"'
-            if all(isinstance(y, Tree) and y.data == "subcond" for y in rest[1:]):
-                return f'each subcondition inside an "{x}{{...}}" condition must be in its own {{}}'
-            break
-        if isinstance(x, Token) and x.type.startswith("FOR"):
-            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
-            if len(rest) <= 1:
-                return f'missing {{ after "{x}"'
-            break
-    trees = [x for x in after if isinstance(x, Tree)]
-    if not trees or (toks and toks[-1].type in ("LBRACE", "NOT")):
-        where = ""
-        for x in reversed(toks):
-            if x.type in ("AND", "OR"):
-                where = f' inside "{x}{{...}}" condition'
-                break
-            if x.type.startswith("FOR"):
-                where = f' inside "{x}" condition'
-                break
-        return f'condition name expected, but found "{"" if at_end else found[:1]}"{where}'
-    cond = trees[0]
-    nargs = sum(1 for x in trees[1:] if x.data == "arg")
-    if cond.data == "simple_cond":
-        name = str(cond.children[0])
-        n = COND_ARGS.get(name)
-        if n is None:
-            return f'unknown condition "{name}"'
-        if nargs < n:
-            if nargs == 0:
-                return f'missing {{ after "{name}"'
-            return f'missing {ordinal(nargs + 1)} string in {{}} after "{name}"'
-        nargs -= n
-    remaining = "" if at_end else text[pos:]
-    if nargs == 1:
-        return 'syntax error in "if" item - "fail" expected'
-    if nargs == 0:
-        return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
-                f" remaining string is '{remaining}'")
-    return ("curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
-            f" remaining string is '{remaining}'")
+def _depth(e: N.Expansion) -> int:
+    """Nesting depth of items, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(e, 0)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        for name in getattr(node, "__slots__", ()):
+            v = getattr(node, name)
+            if isinstance(v, tuple):
+                stack.extend((x, d + 1) for x in v if hasattr(x, "__slots__"))
+            elif hasattr(v, "__slots__") and not isinstance(v, Span):
+                stack.append((v, d + 1))
+    return deepest // 2
 
 
 def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
     """Parse ``text`` into an :class:`~acl.expansion.nodes.Expansion`."""
-    b = _Builder(text, origin)
-    try:
-        tree = _FAST.parse(text)
-    except UnexpectedInput as exc:
-        if _FAST is not _PY:
+    with _LOCK:
+        _BUILD.text, _BUILD.origin = text, origin
+        try:
+            tree: N.Expansion = _FAST.parse(text)
+        except UnexpectedInput as exc:
             try:
                 _python_lark().parse(text)
-            except UnexpectedInput as exc2:
+            except UnexpectedInput as exc2:  # the same failure, with the stack as a tree
                 exc = exc2
-        raise _translate(exc, text, b) from None
-    try:
-        return b.expansion(tree.children, text, b.span_at(1, 1))
-    except RecursionError:
-        raise ExpansionSyntaxError("expansion nesting too deep", b.span_at(1, 1)) from None
+            raise translate(exc, text, _BUILD.sp_at) from None
+    if text.count("${") > MAX_NESTING and _depth(tree) > MAX_NESTING:
+        raise ExpansionSyntaxError("expansion nesting too deep", tree.span)
+    return tree
