@@ -282,20 +282,79 @@ def compile_regex(pattern: str, *, caseless: bool = False) -> "regex.Pattern[str
     return _compile(pattern, regex.IGNORECASE if caseless else 0)
 
 
-def search(pat: "regex.Pattern[str]", subject: str, ctx: Any = None) -> "regex.Match[str] | None":
+def _to_bytes(s: str) -> str:
+    """UTF-8 bytes as a str of code points 0-255, so that one char is one byte."""
+    return s.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _from_bytes(s: str) -> str:
+    return s.encode("latin-1").decode("utf-8", "surrogateescape")
+
+
+@functools.lru_cache(maxsize=1024)
+def _byte_pattern(pattern: str, flags: int) -> "regex.Pattern[str]":
+    return regex.compile(_to_bytes(pattern), flags)
+
+
+class ByteMatch:
+    """A match made on the UTF-8 bytes (as PCRE2 without UTF does), read back as
+    text; offsets are converted to character offsets of the original subject."""
+
+    def __init__(self, m: "regex.Match[str]") -> None:
+        self._m = m
+
+    def _text(self, g: str | None) -> str | None:
+        return None if g is None else _from_bytes(g)
+
+    def group(self, *idx: int | str) -> Any:
+        got = self._m.group(*idx)
+        return tuple(self._text(g) for g in got) if isinstance(got, tuple) else self._text(got)
+
+    def __getitem__(self, idx: int | str) -> str | None:
+        return self.group(idx)
+
+    def groups(self, default: str | None = None) -> tuple[str | None, ...]:
+        return tuple(self._text(g) if g is not None else default for g in self._m.groups())
+
+    def groupdict(self, default: str | None = None) -> dict[str, str | None]:
+        return {k: self._text(v) if v is not None else default for k, v in self._m.groupdict().items()}
+
+    def _pos(self, byte_pos: int) -> int:
+        return len(_from_bytes(self._m.string[:byte_pos])) if byte_pos > 0 else byte_pos
+
+    def start(self, g: int | str = 0) -> int:
+        return self._pos(self._m.start(g))
+
+    def end(self, g: int | str = 0) -> int:
+        return self._pos(self._m.end(g))
+
+    def span(self, g: int | str = 0) -> tuple[int, int]:
+        return self.start(g), self.end(g)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._m, name)
+
+
+def search(pat: "regex.Pattern[str]", subject: str, ctx: Any = None) -> "regex.Match[str] | ByteMatch | None":
+    """Search ``subject``. Text that is not pure ASCII is matched byte by byte,
+    as Exim does (``.`` is one byte of a UTF-8 character)."""
     timeout = ctx.limits.regex_timeout if ctx is not None else DEFAULT_TIMEOUT
     try:
-        return pat.search(subject, timeout=timeout)
+        if subject.isascii() and pat.pattern.isascii():
+            return pat.search(subject, timeout=timeout)
+        m = _byte_pattern(pat.pattern, pat.flags).search(_to_bytes(subject), timeout=timeout)
+        return ByteMatch(m) if m is not None else None
     except TimeoutError:
         raise ExpansionError(
             f'regular expression "{pat.pattern}" took more than {timeout:g}s to match (limit exceeded)'
         ) from None
 
 
-def set_captures(ctx: Any, m: "regex.Match[str]") -> None:
+def set_captures(ctx: Any, m: Any) -> None:
+    """$0 and every capture group ($1, ... $10 and beyond, as Exim allows)."""
     b = ctx.bindings
-    for i in range(10):
-        b.pop(str(i), None)
+    for k in [k for k in b if k.isdigit()]:
+        del b[k]
     groups = [m.group(0)] + list(m.groups())
-    for i, g in enumerate(groups[:10]):
+    for i, g in enumerate(groups):
         b[str(i)] = g if g is not None else ""

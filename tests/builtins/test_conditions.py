@@ -137,8 +137,27 @@ def test_delivery_state_and_unsupported() -> None:
     assert not cond("queue_running")
     assert error("radius", "a") == 'support for "radius" not compiled'
     assert error("pwcheck", "a:b") == 'support for "pwcheck" not compiled'
-    assert "not compiled" in error("pam", "a:b")
+    assert not cond("pam", "user:pass")  # no PAM service: authentication fails
     assert not cond("inbound_srs", "a", "b")
+    assert error("ldapauth", "") == "malformed parameter setting precedes LDAP URL"
+    assert error("ldapauth", "ldap:///bogus") == "ldapauth lookups must specify the username and password"
+    assert not cond("ldapauth", "user=x pass= ldap:///x")
+
+
+def test_saslauthd_without_daemon() -> None:
+    ctx = ExpansionContext()
+    ctx.extra["saslauthd_socket"] = "/nonexistent/mux"
+    with pytest.raises(ExpansionError) as info:
+        cond("saslauthd", "user", "pass", ctx=ctx)
+    assert info.value.message == "cannot connect to saslauthd daemon at /nonexistent/mux: No such file or directory"
+
+
+def test_match_is_bytewise_like_pcre2_without_utf() -> None:
+    assert not cond("match", "café", "caf.$")
+    assert cond("match", "café", "^.{5}$")
+    ctx = ExpansionContext()
+    assert cond("match", "abcdefghij", "(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)", ctx=ctx)
+    assert ctx.bindings["9"] + ctx.bindings["10"] == "ij"
 
 
 @pytest.mark.parametrize("name,s,lst,value", [
