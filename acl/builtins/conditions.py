@@ -365,6 +365,8 @@ def ldapauth(ctx: Any, query: str) -> bool:
             raise ExpansionError("malformed parameter setting precedes LDAP URL")
         params[lists.lc(name)] = value
         t = t.lstrip(_SPACE)
+    if not t:  # no LDAP URL at all
+        raise ExpansionError("malformed parameter setting precedes LDAP URL")
     if not params.get("user") or "pass" not in params:
         raise ExpansionError("ldapauth lookups must specify the username and password")
     if params["pass"] == "":
