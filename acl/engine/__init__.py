@@ -1,0 +1,123 @@
+"""The ACL engine: ``Engine(config).run_acl(name_or_text, ctx, where=...)``
+evaluates an ACL as Exim does and returns a :class:`Verdict` (the result,
+messages, the deciding statement, and side effects for the caller)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acl.config.model import Config
+from acl.engine.evaluate import Interpreter, RunState, UnsupportedError
+from acl.engine.messages import accept_reply, failure_reply, split_message
+from acl.engine.verdict import Control, Effects, HeaderAdd, LogLine, Result, Verdict
+
+__all__ = ["Engine", "Verdict", "Result", "Effects", "HeaderAdd", "Control", "LogLine",
+           "UnsupportedError", "PHASES", "accept_reply", "failure_reply"]
+
+# The phases ("where") an ACL can run in, with the option that names their ACL.
+PHASES = {
+    "connect": "acl_smtp_connect", "helo": "acl_smtp_helo", "mail": "acl_smtp_mail",
+    "rcpt": "acl_smtp_rcpt", "predata": "acl_smtp_predata", "data": "acl_smtp_data",
+    "mime": "acl_smtp_mime", "dkim": "acl_smtp_dkim", "prdr": "acl_smtp_data_prdr",
+    "quit": "acl_smtp_quit", "notquit": "acl_smtp_notquit", "vrfy": "acl_smtp_vrfy",
+    "expn": "acl_smtp_expn", "etrn": "acl_smtp_etrn", "starttls": "acl_smtp_starttls",
+    "auth": "acl_smtp_auth", "mailauth": "acl_smtp_mailauth", "not_smtp": "acl_not_smtp",
+    "not_smtp_start": "acl_not_smtp_start", "not_smtp_mime": "acl_not_smtp_mime",
+    "delivery": "", "unknown": "",
+}
+_ALIASES = {"ehlo": "helo", "data_prdr": "prdr", "notsmtp": "not_smtp", "non_smtp": "not_smtp",
+            "not-smtp": "not_smtp", "not_quit": "notquit", "mail_auth": "mailauth"}
+# What happens when the option for a phase is unset (not when the ACL denies).
+_UNSET_DENIES = frozenset({"etrn", "expn", "rcpt", "vrfy"})
+# Phases where "discard" makes sense (others turn it into an error).
+_DISCARD_OK = frozenset({"mail", "rcpt", "data", "not_smtp", "mime", "not_smtp_mime", "dkim",
+                         "prdr"})
+
+
+def _interpreter_of(state: RunState) -> Interpreter:
+    return state.ctx.extra["acl_engine"]._interp  # type: ignore[no-any-return]
+
+
+def normalize_where(where: str) -> str:
+    w = where.strip().lower()
+    w = w.removeprefix("acl_smtp_").removeprefix("acl_")
+    w = _ALIASES.get(w, w)
+    if w not in PHASES:
+        raise ValueError(f"unknown ACL phase {where!r}")
+    return w
+
+
+class Engine:
+    """Evaluates the ACLs of one configuration; stateless between runs apart
+    from caches, so one Engine serves many sessions (one ExpansionContext each)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._interp = Interpreter(config)
+
+    def unsupported(self) -> list[UnsupportedError]:
+        """Conditions in the configuration this version cannot evaluate yet."""
+        from acl.engine.conditions import UNSUPPORTED
+
+        out = []
+        for acl in self.config.acls.values():
+            for stmt in acl.statements:
+                for c in stmt.conditions:
+                    if c.name in UNSUPPORTED:
+                        out.append(UnsupportedError(
+                            f'the "{c.name}" ACL condition is not yet supported by exim-acl',
+                            c.span))
+        return out
+
+    def acl_for(self, where: str) -> str | None:
+        """The (unexpanded) ACL option value for a phase, None when unset."""
+        opt = PHASES[normalize_where(where)]
+        v = self.config.options.get(opt) if opt else None
+        return v if v else None
+
+    def attach(self, ctx: Any, where: str) -> None:
+        """Make ``${acl{...}}`` and the ``acl`` expansion condition run ACLs of
+        this engine in ``ctx`` (phase: the ACL running at the time, else
+        ``where``)."""
+        if ctx.config is None:
+            ctx.config = self.config
+        ctx.extra["acl_engine"] = self
+        ctx.extra.setdefault("acl_where", normalize_where(where))
+        ctx.acl_runner = self._expansion_runner(ctx)
+
+    def run_acl(self, name_or_text: str | None, ctx: Any, *, where: str) -> Verdict:
+        """Run an ACL given by name, inline text, file name (``/...``) or an
+        expansion giving one of those. None means "the option is unset": the
+        phase's default applies (accept, or deny for RCPT/VRFY/EXPN/ETRN)."""
+        w = normalize_where(where)
+        if name_or_text is None:
+            res = Result.FAIL if w in _UNSET_DENIES else Result.OK
+            return Verdict(res, where=w)
+        self.attach(ctx, w)
+        outer_where = ctx.extra.get("acl_where")
+        ctx.extra["acl_where"] = w
+        state = RunState(w, ctx)
+        try:
+            rc = self._interp.check(state, name_or_text, 0)
+        finally:
+            ctx.extra["acl_where"] = outer_where
+        if rc == Result.DISCARD and w not in _DISCARD_OK:
+            from acl.engine.messages import WHERE_NAMES
+            state.effects.logs.append(LogLine(
+                f'"discard" verb not allowed in {WHERE_NAMES[w]} ACL', ("main", "panic")))
+            rc, state.log_msg = Result.ERROR, None
+        return Verdict(rc, split_message(state.user_msg), state.log_msg, state.acl_name,
+                       state.statement, state.condition, state.temp_details, state.effects, w)
+
+    def _expansion_runner(self, ctx: Any) -> Any:
+        def run(name: str, args: list[str]) -> tuple[str, str | None]:
+            from acl.engine.evaluate import call_with_args
+
+            where = ctx.extra.get("acl_where") or "unknown"
+            outer = ctx.extra.get("acl_state")
+            state = RunState(where, ctx, outer.effects if outer else Effects())
+            level = ctx.extra.get("acl_level")
+            rc = call_with_args(state, name, list(args), 0 if level is None else level + 1)
+            return rc.value, state.user_msg
+
+        return run

@@ -1,0 +1,451 @@
+"""ACL conditions (and the table of every condition and modifier: whether its
+argument is expanded before use, the phases that forbid it, its function)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from acl.config.model import Condition
+from acl.engine import modifiers as M
+from acl.engine.controls import NOT_SMTP, only
+from acl.engine.evaluate import CondError, Frame
+from acl.engine.messages import WHERE_NAMES
+from acl.engine.verdict import Result
+from acl.errors import ExpansionError
+
+CondFn = Callable[[Frame, Condition, str], Result]
+
+
+@dataclass(frozen=True)
+class CondSpec:
+    expand: bool  # the argument is expanded before the condition sees it
+    modifier: bool
+    forbids: frozenset[str]
+    func: CondFn | None  # None: not yet supported
+
+
+def _v(frame: Frame, name: str) -> str:
+    return frame.state.ctx.variables.get(name) or ""
+
+
+def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
+    """Run a list match; a list that cannot be checked defers the condition
+    with the lookup's message."""
+    from acl.runtime.lists import ListDefer
+
+    try:
+        return Result.OK if fn() else Result.FAIL
+    except ListDefer as e:
+        frame.state.effects.logs.append(M.LogLine(e.message))
+        raise CondError(Result.DEFER, e.search_error or e.message) from None
+    except ExpansionError as e:
+        raise CondError(Result.DEFER, e.message) from None
+
+
+# ---- list conditions (the list matcher expands the list itself)
+
+
+def hosts(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_host
+
+    ctx = frame.state.ctx
+    ip, name = _v(frame, "sender_host_address"), ctx.variables.get("sender_host_name") or None
+    return _list_match(frame, lambda: match_host(ctx, ip, name, arg, expand=True))
+
+
+def domains(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_domain
+
+    ctx = frame.state.ctx
+    return _list_match(frame, lambda: match_domain(ctx, _v(frame, "domain"), arg, expand=True))
+
+
+def local_parts(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_local_part
+
+    ctx = frame.state.ctx
+    return _list_match(frame, lambda: match_local_part(ctx, _v(frame, "local_part"), arg, expand=True))
+
+
+def recipients(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_address
+
+    ctx = frame.state.ctx
+    lp, dom = _v(frame, "local_part"), _v(frame, "domain")
+    address = f"{lp}@{dom}" if dom else lp
+    return _list_match(frame, lambda: match_address(ctx, address, arg, expand=True,
+                                                    data_var="recipient_data"))
+
+
+def senders(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_address
+
+    ctx = frame.state.ctx
+    return _list_match(frame, lambda: match_address(ctx, _v(frame, "sender_address"), arg,
+                                                    expand=True, data_var="sender_data"))
+
+
+def sender_domains(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.runtime.lists import match_domain
+
+    ctx = frame.state.ctx
+    sender = _v(frame, "sender_address")
+    dom = sender.rpartition("@")[2] if "@" in sender else ""
+    return _list_match(frame, lambda: match_domain(ctx, dom, arg, expand=True, data_var=None))
+
+
+def _string_list(frame: Frame, subject: str, arg: str) -> Result:
+    """A plain string list (Exim's MCL_STRING): exact, wildcard, regex or lookup
+    items; the domain matcher covers those forms."""
+    from acl.runtime.lists import match_domain
+
+    ctx = frame.state.ctx
+    return _list_match(frame, lambda: match_domain(ctx, subject, arg, data_var=None))
+
+
+def authenticated(frame: Frame, cb: Condition, arg: str) -> Result:
+    name = _v(frame, "sender_host_authenticated")
+    return _string_list(frame, name, arg) if name else Result.FAIL
+
+
+def encrypted(frame: Frame, cb: Condition, arg: str) -> Result:
+    cipher = _v(frame, "tls_in_cipher") or _v(frame, "tls_cipher")
+    if not cipher:
+        return Result.FAIL
+    # Exim tests the part between the first two colons (TLS1.3:NAME:256).
+    parts = cipher.split(":")
+    return _string_list(frame, parts[1] if len(parts) > 1 else parts[0], arg)
+
+
+# ---- condition, acl
+
+
+def condition(frame: Frame, cb: Condition, arg: str) -> Result:
+    """Empty, digits (zero or not), yes/no, true/false; anything else defers."""
+    if arg == "" or arg.isascii() and arg.isdigit():
+        return Result.FAIL if int(arg or "0") == 0 else Result.OK
+    low = arg.lower()
+    if low in ("no", "false"):
+        return Result.FAIL
+    if low in ("yes", "true"):
+        return Result.OK
+    raise CondError(Result.DEFER, f'invalid "condition" value "{arg}"')
+
+
+_ESC = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b"}
+
+
+def dequote(s: str, i: int) -> tuple[str, int]:
+    """Exim's string_dequote(): a word up to white space, or a "quoted string"
+    with backslash escapes."""
+    if s[i:i + 1] != '"':
+        j = i
+        while j < len(s) and not s[j].isspace():
+            j += 1
+        return s[i:j], j
+    out = []
+    j = i + 1
+    while j < len(s) and s[j] != '"':
+        if s[j] == "\\" and j + 1 < len(s):
+            j += 1
+            out.append(_ESC.get(s[j], s[j]))
+        else:
+            out.append(s[j])
+        j += 1
+    return "".join(out), min(j + 1, len(s))
+
+
+def split_acl_args(value: str) -> list[str]:
+    """The name and up to nine arguments of an ``acl =`` condition, unexpanded."""
+    words: list[str] = []
+    i = 0
+    while len(words) < 10:
+        while i < len(value) and value[i].isspace():
+            i += 1
+        if i >= len(value):
+            break
+        word, i = dequote(value, i)
+        words.append(word)
+    return words
+
+
+def acl(frame: Frame, cb: Condition, arg: str) -> Result:
+    from acl.errors import LookupDefer
+    from acl.expansion import expand
+
+    words = split_acl_args(arg) or [""]
+    expanded: list[str] = []
+    for w in words:
+        try:
+            expanded.append(expand(w, frame.state.ctx))
+        except ExpansionError as e:
+            if type(e).__name__ == "ForcedFail":
+                raise CondError(Result.ERROR, None) from None
+            rc = Result.DEFER if isinstance(e, LookupDefer) else Result.ERROR
+            raise CondError(rc, f'failed to expand ACL string "{w}": {e.message}') from None
+    from acl.engine.evaluate import call_with_args
+
+    rc = call_with_args(frame.state, expanded[0], expanded[1:], frame.level + 1)
+    if rc == Result.DISCARD and frame.verb not in ("accept", "discard"):
+        raise CondError(Result.ERROR, f'nested ACL returned "discard" for "{frame.verb}" '
+                                      'command (only allowed with "accept" or "discard")')
+    return rc
+
+
+# ---- verify
+
+
+def verify(frame: Frame, cb: Condition, arg: str) -> Result:
+    rc = _verify(frame, arg)
+    state = frame.state
+    if state.user_msg:
+        state.ctx.variables["acl_verify_message"] = state.user_msg
+    if frame.verb == "warn":
+        state.user_msg = None
+    return rc
+
+
+# ---- the table
+
+
+_MESSAGE_PHASES = only("mail", "rcpt", "predata", "data", "prdr", "mime", "not_smtp",
+                       "dkim", "not_smtp_start")
+_NO_SENDER = frozenset({"auth", "connect", "helo", "mailauth", "quit", "etrn", "expn",
+                        "starttls", "vrfy"})
+_RCPT = only("rcpt", "vrfy", "prdr")
+_NONE = frozenset()
+
+
+def _unsupported(expand: bool = True, modifier: bool = False,
+                 forbids: frozenset[str] = _NONE) -> CondSpec:
+    return CondSpec(expand, modifier, forbids, None)
+
+
+CONDITIONS: dict[str, CondSpec] = {
+    "acl": CondSpec(False, False, _NONE, acl),
+    "add_header": CondSpec(True, True, _MESSAGE_PHASES, M.add_header),
+    "authenticated": CondSpec(True, False, NOT_SMTP | {"connect", "helo"}, authenticated),
+    "condition": CondSpec(True, False, _NONE, condition),
+    "continue": CondSpec(True, True, _NONE, M.continue_),
+    "control": CondSpec(True, True, _NONE, M.control),
+    "delay": CondSpec(True, True, frozenset({"notquit"}), M.delay),
+    "domains": CondSpec(False, False, _RCPT, domains),
+    "encrypted": CondSpec(True, False, NOT_SMTP, encrypted),
+    "hosts": CondSpec(False, False, NOT_SMTP, hosts),
+    "local_parts": CondSpec(False, False, _RCPT, local_parts),
+    "log_reject_target": CondSpec(True, True, _NONE, M.log_reject_target),
+    "logwrite": CondSpec(True, True, _NONE, M.logwrite),
+    "queue": CondSpec(True, True, frozenset({"data", "mime", "dkim", "prdr", "not_smtp"}), M.queue),
+    "recipients": CondSpec(False, False, only("rcpt", "prdr"), recipients),
+    "remove_header": CondSpec(True, True, _MESSAGE_PHASES, M.remove_header),
+    "sender_domains": CondSpec(False, False, _NO_SENDER, sender_domains),
+    "senders": CondSpec(False, False, _NO_SENDER, senders),
+    "set": CondSpec(True, True, _NONE, M.set_var),
+    "udpsend": CondSpec(True, True, _NONE, M.udpsend),
+    "verify": CondSpec(True, False, _NONE, verify),
+    # Later work: DNS lists, SPF, DMARC, DKIM, rate limits, content scanning.
+    "dnslists": _unsupported(forbids=NOT_SMTP),
+    "spf": _unsupported(), "spf_guess": _unsupported(),
+    "dmarc_status": _unsupported(), "dkim_signers": _unsupported(),
+    "dkim_status": _unsupported(), "ratelimit": _unsupported(), "seen": _unsupported(),
+    "malware": _unsupported(), "spam": _unsupported(), "regex": _unsupported(False),
+    "mime_regex": _unsupported(False), "decode": _unsupported(),
+}
+UNSUPPORTED = frozenset(n for n, s in CONDITIONS.items() if s.func is None)
+
+
+# ---- verify = ... (acl.c acl_verify)
+
+_HAVE_DATA = frozenset({"mime", "dkim", "data", "prdr", "not_smtp", "not_smtp_mime"})
+_SENDER_PHASES = frozenset({"mail", "rcpt", "predata", "data", "not_smtp"})
+# name: (phases allowed (None: all), takes /options, matched as a prefix of this length)
+_VERIFY_TYPES: dict[str, tuple[frozenset[str] | None, bool, int]] = {
+    "reverse_host_lookup": (None, True, 0), "certificate": (None, False, 0),
+    "helo": (None, False, 0), "csa": (None, True, 0),
+    "header_syntax": (_HAVE_DATA, False, 0), "not_blind": (_HAVE_DATA, True, 0),
+    "header_sender": (_HAVE_DATA, True, 0), "sender": (_SENDER_PHASES, True, 6),
+    "recipient": (frozenset({"rcpt"}), True, 0), "header_names_ascii": (_HAVE_DATA, False, 0),
+}
+_BAD_VERIFY = ('expected "sender[=address]", "recipient", "helo", "header_syntax", '
+               '"header_sender", "header_names_ascii" or "reverse_host_lookup" at start of '
+               'ACL condition "verify {}"')
+_ADDRESS_HEADERS = ("sender", "from", "reply-to", "to", "cc", "bcc")
+
+
+def _verify(frame: Frame, arg: str) -> Result:
+    state = frame.state
+    first, slash, options = arg.partition("/")
+    first = first.strip()
+    vtype = next((n for n, (_, _, pre) in _VERIFY_TYPES.items()
+                  if (first[:pre].lower() == n if pre else first.lower() == n)), None)
+    if vtype is None:
+        raise CondError(Result.ERROR, _BAD_VERIFY.format(arg))
+    allowed, has_options, _ = _VERIFY_TYPES[vtype]
+    if slash and not has_options:
+        raise CondError(Result.ERROR, f"unexpected '/' found in \"{arg}\" "
+                                      "(this verify item has no options)")
+    if allowed is not None and state.where not in allowed:
+        raise CondError(Result.ERROR, f"cannot verify {vtype} in ACL for "
+                                      f"{WHERE_NAMES.get(state.where, state.where)}")
+    ctx = state.ctx
+    if vtype == "certificate":
+        if _v(frame, "tls_in_certificate_verified") == "1":
+            return Result.OK
+        state.user_msg = "no verified certificate"
+        return Result.FAIL
+    if vtype == "helo":
+        return Result.OK if _helo_verified(frame) else Result.FAIL
+    if vtype == "header_syntax":
+        err = _check_header_syntax(ctx)
+        return _header_result(frame, err)
+    if vtype == "header_names_ascii":
+        bad = next((n for n, _ in ctx.headers if any(not 33 <= ord(c) <= 126 for c in n)), None)
+        err = None if bad is None else f"Invalid character in header \"{bad}\" found"
+        return _header_result(frame, err)
+    if vtype == "not_blind":
+        case_sensitive = True
+        for opt in (o for o in options.split("/") if o) if slash else ():
+            if opt.lower() == "case_insensitive":
+                case_sensitive = False
+            else:
+                raise CondError(Result.ERROR, f'unknown option "{opt}" in ACL condition '
+                                              f'"verify {arg}"')
+        if _not_blind(ctx, case_sensitive):
+            return Result.OK
+        state.log_msg = "bcc recipient detected"
+        return Result.FAIL
+    if vtype == "header_sender":
+        return Result.OK if _header_sender(ctx) else Result.FAIL
+    if vtype in ("sender", "recipient"):
+        if vtype == "sender" and not _v(frame, "sender_address") and "=" not in first:
+            return Result.OK  # a bounce's empty sender always verifies
+        raise CondError(Result.ERROR, f'"verify = {vtype}" needs routers, which exim-acl '
+                                      "does not have yet")
+    from acl.engine.evaluate import UnsupportedError
+    raise UnsupportedError(f'"verify = {vtype}" is not yet supported by exim-acl',
+                           frame.cond.span if frame.cond else None)
+
+
+def _header_result(frame: Frame, err: str | None) -> Result:
+    if err is None:
+        return Result.OK
+    frame.state.log_msg = err
+    frame.state.ctx.variables["acl_verify_message"] = err
+    return Result.FAIL
+
+
+def _helo_verified(frame: Frame) -> bool:
+    """HELO is verified when it is the client's IP literal or its looked-up host
+    name (no DNS here); local SMTP (no client address) always verifies."""
+    ctx = frame.state.ctx
+    if "helo_verified" in ctx.extra:
+        return bool(ctx.extra["helo_verified"])
+    ip = _v(frame, "sender_host_address")
+    if not ip:
+        return True
+    helo = _v(frame, "sender_helo_name")
+    if helo.startswith("[") and helo.endswith("]"):
+        lit = helo[1:-1]
+        lit = lit[5:] if lit.lower().startswith("ipv6:") else lit
+        return lit.lower() == ip.lower()
+    name = _v(frame, "sender_host_name")
+    return bool(helo) and helo.lower() == name.lower()
+
+
+def _header_addresses(value: str) -> list[tuple[str, str | None, str]]:
+    """(address text, parsed address or None, error) for each address in an
+    address-list header, group syntax allowed."""
+    from acl.builtins.items._util import from_bytes, to_bytes
+    from acl.builtins.operators.address import AddressParser, find_address_end
+
+    b = to_bytes(value)
+    out: list[tuple[str, str | None, str]] = []
+    parser = AddressParser(allow_group=True)
+    p = 0
+    while p < len(b) and b[p:p + 1].isspace():
+        p += 1
+    for _ in range(len(b) + 1):
+        if p >= len(b):
+            break
+        end = find_address_end(b, p)
+        piece = b[p:end]
+        try:
+            x = parser.extract(piece)
+            addr, err = (from_bytes(x.address) if x else None), ("" if x else "malformed address")
+            if x is not None and x.domain == 0 and addr:
+                err = "unqualified"
+        except Exception as e:  # the parser's failure carries Exim's text
+            addr, err = None, str(e)
+        out.append((from_bytes(piece), addr, err))
+        p = end + 1 if end < len(b) else end
+        while p < len(b) and b[p:p + 1].isspace():
+            p += 1
+    return out
+
+
+def _check_header_syntax(ctx: object) -> str | None:
+    """Exim's verify_check_headers(): the first bad address in Sender:, From:,
+    Reply-To:, To:, Cc: or Bcc:, as Exim words it; None when all parse."""
+    from acl.builtins.operators.strings import string_printing
+    from acl.builtins.items._util import to_bytes
+
+    local = not getattr(ctx, "variables", {}).get("sender_host_address")
+    extra = getattr(ctx, "extra", {})
+    for name, value in getattr(ctx, "headers", []):
+        lname = name.strip().lower()
+        if lname not in _ADDRESS_HEADERS:
+            continue
+        is_sender = lname in ("from", "sender")
+        allow_unqualified = local or extra.get(
+            "allow_unqualified_sender" if is_sender else "allow_unqualified_recipient", False)
+        for text, addr, err in _header_addresses(value):
+            if err == "unqualified":
+                if allow_unqualified:
+                    continue
+                err = "unqualified address not permitted"
+            elif addr is not None or err == "empty address":
+                continue
+            text = text.rstrip()
+            verb = "is"
+            if len(text) > 1024:
+                text, verb = text[:1024], "begins"
+            return string_printing(to_bytes(
+                f'{err}: failing address in "{name.rstrip()}:" header {verb}: {text}'))
+    return None
+
+
+def _recipients(ctx: object) -> list[str]:
+    extra = getattr(ctx, "extra", {})
+    if "recipients_list" in extra:
+        return list(extra["recipients_list"])
+    text = getattr(ctx, "variables", {}).get("recipients") or ""
+    return [r.strip() for r in text.split(",") if r.strip()]
+
+
+def _not_blind(ctx: object, case_sensitive: bool) -> bool:
+    seen: list[str] = []
+    for name, value in getattr(ctx, "headers", []):
+        if name.strip().lower() in ("to", "cc", "resent-to", "resent-cc"):
+            seen += [a for _, a, _ in _header_addresses(value) if a]
+    for rcpt in _recipients(ctx):
+        lp, _, dom = rcpt.rpartition("@")
+        found = False
+        for a in seen:
+            alp, _, adom = a.rpartition("@")
+            same_lp = alp == lp if case_sensitive else alp.lower() == lp.lower()
+            if same_lp and adom.lower() == dom.lower():
+                found = True
+                break
+        if not found:
+            return False
+    return True
+
+
+def _header_sender(ctx: object) -> bool:
+    """Without routers, an address "verifies" when it parses and is qualified."""
+    for name, value in getattr(ctx, "headers", []):
+        if name.strip().lower() in ("sender", "reply-to", "from"):
+            if any(a and err == "" for _, a, err in _header_addresses(value)):
+                return True
+    return False

@@ -1,0 +1,323 @@
+"""The ACL interpreter: Exim's acl_check_internal() (statements and verbs) and
+acl_check_condition() (conditions and modifiers strictly in order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from acl.config.model import AclDef, Condition, Config, Statement
+from acl.engine.verdict import Effects, Result
+from acl.errors import AclError, ConfigError, ExpansionError, ForcedFail, LookupDefer
+from acl.expansion import expand
+
+MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
+
+# For which results of a statement's conditions "message"/"log_message" apply
+# (acl.c msgcond).
+_MSGCOND = {
+    "accept": {Result.OK, Result.FAIL, Result.FAIL_DROP},
+    "discard": {Result.OK, Result.FAIL, Result.FAIL_DROP},
+    "defer": {Result.OK}, "deny": {Result.OK}, "drop": {Result.OK},
+    "require": {Result.FAIL, Result.FAIL_DROP}, "warn": {Result.OK},
+}
+
+
+class UnsupportedError(ConfigError):
+    """An ACL condition or modifier this version of exim-acl does not implement."""
+
+
+@dataclass
+class RunState:
+    """Shared by a top-level ACL run and the ACLs it nests (Exim's globals and
+    the user_msgptr/log_msgptr pointers passed down)."""
+
+    where: str
+    ctx: Any
+    effects: Effects = field(default_factory=Effects)
+    user_msg: str | None = None
+    log_msg: str | None = None
+    temp_details: bool = False
+    statement: Statement | None = None  # top-level statement being processed
+    condition: Condition | None = None  # top-level condition that stopped it
+    acl_name: str = ""
+
+
+@dataclass
+class Frame:
+    """One statement being evaluated (what acl_check_condition keeps locally)."""
+
+    state: RunState
+    verb: str
+    level: int
+    cond: Condition | None = None
+    endpass: bool = False
+
+
+def expand_arg(frame: Frame, text: str) -> str | None:
+    """Expand a condition's argument; None when the expansion is forced to fail
+    (the condition is then ignored). Other failures raise CondError."""
+    try:
+        return expand(text, frame.state.ctx)
+    except ForcedFail:
+        return None
+    except ExpansionError as e:
+        rc = Result.DEFER if isinstance(e, LookupDefer) else Result.ERROR
+        raise CondError(rc, f'failed to expand ACL string "{text}": {e.message}') from None
+
+
+class CondError(Exception):
+    """A condition ends with DEFER or ERROR and sets the log message."""
+
+    def __init__(self, rc: Result, log_message: str | None) -> None:
+        super().__init__(log_message)
+        self.rc = rc
+        self.log_message = log_message
+
+
+class Interpreter:
+    """Runs ACLs of one configuration. Inline ACL texts are parsed once and kept."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._inline: dict[str, AclDef] = {}
+
+    # -- finding the ACL ---------------------------------------------------
+
+    def find(self, text: str) -> tuple[AclDef | None, str | None]:
+        """The ACL named by (already expanded) ``text``, or parsed from it as an
+        inline ACL or file; (None, error message) when it cannot be read."""
+        text = text.lstrip()
+        if text.startswith("/"):
+            try:
+                with open(text, encoding="utf-8", errors="surrogateescape") as f:
+                    body = f.read()
+            except OSError as e:
+                return None, f'failed to open ACL file "{text}": {e.strerror}'
+            return self._parse_inline(body, text)
+        if " " not in text and text in self.config.acls:
+            return self.config.acls[text], None
+        return self._parse_inline(text, None)
+
+    def _parse_inline(self, body: str, filename: str | None) -> tuple[AclDef | None, str | None]:
+        key = (filename or "") + "\0" + body
+        if key in self._inline:
+            return self._inline[key], None
+        from acl.config import parse_config_text
+
+        name = filename or "inline"
+        try:
+            cfg = parse_config_text("begin acl\ninline_acl:\n" + body + "\n", filename=name)
+        except ConfigError as e:
+            msg = e.message.removeprefix("error in ACL: ")
+            return None, msg
+        acl = AclDef(body if filename is None else filename, cfg.acls["inline_acl"].statements,
+                     cfg.acls["inline_acl"].span)
+        self._inline[key] = acl
+        return acl, None
+
+    # -- acl_check_internal ------------------------------------------------
+
+    def check(self, state: RunState, text: str, level: int) -> Result:
+        extra = state.ctx.extra
+        saved = extra.get("acl_level"), extra.get("acl_state")
+        extra["acl_level"], extra["acl_state"] = level, state
+        try:
+            return self._check(state, text, level)
+        finally:
+            extra["acl_level"], extra["acl_state"] = saved
+
+    def _check(self, state: RunState, text: str, level: int) -> Result:
+        if level > MAX_LEVEL:
+            state.log_msg = "ACL nested too deep: possible loop"
+            return Result.ERROR
+        if not text:
+            return Result.OK
+        try:
+            name = expand(text, state.ctx)
+        except ForcedFail:
+            return Result.OK
+        except ExpansionError as e:
+            state.log_msg = f'failed to expand ACL string "{text}": {e.message}'
+            return Result.ERROR
+        acl, err = self.find(name)
+        if acl is None:
+            state.log_msg = err
+            return Result.ERROR
+        if level == 0:
+            state.acl_name = acl.name
+        quit_check = level == 0 and state.where in ("quit", "notquit")
+        for stmt in acl.statements:
+            frame = Frame(state, stmt.verb, level)
+            if level == 0:
+                state.statement, state.condition = stmt, None
+            rc = self.check_conditions(frame, stmt)
+            if level == 0 and rc != Result.OK:
+                state.condition = frame.cond
+            if rc == Result.DEFER:
+                if stmt.verb != "warn":
+                    return Result.DEFER
+            elif rc == Result.ERROR:
+                return Result.ERROR
+            verb = stmt.verb
+            out: Result | None = None
+            if verb in ("accept", "discard"):
+                if rc in (Result.OK, Result.DISCARD):
+                    out = rc if verb == "accept" else Result.DISCARD
+                elif frame.endpass:
+                    out = rc
+            elif verb == "defer" and rc == Result.OK:
+                state.temp_details = True
+                out = Result.DEFER
+            elif verb == "deny" and rc == Result.OK:
+                out = Result.FAIL
+            elif verb == "drop" and rc == Result.OK:
+                out = Result.FAIL_DROP
+            elif verb == "require" and rc != Result.OK:
+                out = rc
+            elif verb == "warn":
+                self._warn(state, rc, acl.name)
+            if out is not None:
+                if quit_check and verb != "accept":
+                    state.log_msg = (f"QUIT or not-QUIT toplevel ACL may not fail "
+                                     f"('{verb}' verb used incorrectly)")
+                    return Result.ERROR
+                return out
+        if level == 0:
+            state.statement = state.condition = None
+        return Result.FAIL
+
+    def _warn(self, state: RunState, rc: Result, acl_name: str) -> None:
+        from acl.engine.modifiers import warn_effects
+        from acl.engine.verdict import LogLine
+
+        if rc == Result.OK:
+            warn_effects(state)
+        elif rc == Result.DEFER:
+            # Exim 4.96 names the verb where the ACL name is meant.
+            tail = f": {state.log_msg}" if state.log_msg is not None else ""
+            state.effects.logs.append(LogLine(
+                f'Warning: ACL "warn" statement skipped: condition test deferred{tail}',
+                host_prefix=True))
+        state.user_msg = state.log_msg = None
+
+    # -- acl_check_condition -------------------------------------------------
+
+    def check_conditions(self, frame: Frame, stmt: Statement) -> Result:
+        from acl.engine.conditions import CONDITIONS
+
+        state = frame.state
+        user_message: Condition | None = None
+        log_message: Condition | None = None
+        rc = Result.OK
+        for cb in stmt.conditions:
+            if cb.name == "message":
+                user_message = cb
+                continue
+            if cb.name == "log_message":
+                log_message = cb
+                continue
+            if cb.name == "endpass":
+                frame.endpass = True
+                continue
+            frame.cond = cb
+            spec = CONDITIONS.get(cb.name)
+            if spec is None or spec.func is None:
+                raise UnsupportedError(
+                    f'the "{cb.name}" ACL {"modifier" if spec and spec.modifier else "condition"}'
+                    " is not yet supported by exim-acl", cb.span)
+            try:
+                if spec.expand:
+                    arg = expand_arg(frame, cb.value or "")
+                    if arg is None:
+                        continue
+                else:
+                    arg = cb.value or ""
+                if state.where in spec.forbids:
+                    from acl.engine.messages import WHERE_NAMES
+                    kind = "use" if spec.modifier else "test"
+                    kind2 = "modifier" if spec.modifier else "condition"
+                    raise CondError(Result.ERROR, f"cannot {kind} {cb.name} {kind2} in "
+                                    f"{WHERE_NAMES.get(state.where, state.where)} ACL")
+                rc = spec.func(frame, cb, arg)
+            except CondError as e:
+                state.log_msg = e.log_message
+                rc = e.rc
+            if not spec.modifier and cb.negated:
+                if rc == Result.OK:
+                    rc = Result.FAIL
+                elif rc in (Result.FAIL, Result.FAIL_DROP):
+                    rc = Result.OK
+            if rc != Result.OK:
+                break
+        else:
+            frame.cond = None
+        if frame.endpass and rc == Result.OK:
+            user_message = None
+        if rc in _MSGCOND[frame.verb]:
+            self._messages(frame, rc, user_message, log_message)
+        state.ctx.variables.pop("acl_verify_message", None)
+        return rc
+
+    def _messages(self, frame: Frame, rc: Result, user: Condition | None,
+                  log: Condition | None) -> None:
+        state = frame.state
+        old_user = state.user_msg
+        old_log = state.log_msg if state.log_msg is not None else old_user
+        if frame.verb == "warn" or (rc == Result.OK and frame.verb in ("accept", "discard")):
+            state.user_msg = state.log_msg = None
+        if user is not None:
+            text = self._expand_message(state, user, old_user)
+            if text:
+                state.user_msg = text
+        if log is not None:
+            text = self._expand_message(state, log, old_log)
+            if text:
+                state.log_msg = text if state.log_msg is None else f"{text}: {state.log_msg}"
+        if state.log_msg is None:
+            state.log_msg = state.user_msg
+
+    @staticmethod
+    def _expand_message(state: RunState, cb: Condition, verify_message: str | None) -> str | None:
+        from acl.engine.verdict import LogLine
+
+        ctx = state.ctx
+        if verify_message is None:
+            ctx.variables.pop("acl_verify_message", None)
+        else:
+            ctx.variables["acl_verify_message"] = verify_message
+        try:
+            return expand(cb.value or "", ctx)
+        except ForcedFail:
+            return None
+        except AclError as e:
+            state.effects.logs.append(LogLine(
+                f'failed to expand ACL message "{cb.value}": {e.message}', ("main", "panic")))
+            return None
+
+
+_ARG_NAMES = tuple(f"acl_arg{i}" for i in range(1, 10))
+
+
+def call_with_args(state: RunState, name: str, args: list[str], level: int) -> Result:
+    """Run a nested ACL with $acl_arg1..9 and $acl_narg set, restoring the
+    caller's values afterwards (acl_check_wargs / eval_acl)."""
+    from acl.engine import _interpreter_of
+
+    variables = state.ctx.variables
+    saved = {n: variables.get(n) for n in (*_ARG_NAMES, "acl_narg")}
+    args = args[:9]
+    for i, n in enumerate(_ARG_NAMES):
+        if i < len(args):
+            variables[n] = args[i]
+        else:
+            variables.pop(n, None)
+    variables["acl_narg"] = str(len(args))
+    try:
+        return _interpreter_of(state).check(state, name, level)
+    finally:
+        for n, v in saved.items():
+            if v is None:
+                variables.pop(n, None)
+            else:
+                variables[n] = v
