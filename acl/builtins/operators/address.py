@@ -138,7 +138,9 @@ class AddressParser:
     def read_route(self, p: int) -> int:
         s = self.s
         while s[p] == 0x40:
-            p, _ = self.read_domain(p + 1)
+            p, domain = self.read_domain(p + 1)
+            if domain[:1] == b"[":  # Exim refuses literals in a route
+                raise _Fail("domain literal in route")
             if s[p] != 0x2C:
                 break
             p = self.skip_comment(p + 1)

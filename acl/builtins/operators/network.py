@@ -105,7 +105,7 @@ def _mask(subject: str, normalised: bool) -> str:
     rest = to_bytes(subject[slash + 1:])
     mask, used, _ = strtol(rest)
     if used != len(rest) or mask < 0 or mask > (32 if kind == 4 else 128):
-        raise ExpansionError(f'mask value too big in "{subject[:slash]}"')
+        raise ExpansionError(f'mask value too big in "{subject}"')
     core = subject[:slash]
     if kind == 4:
         n = int.from_bytes(socket.inet_pton(socket.AF_INET, core), "big")
