@@ -694,6 +694,17 @@ CASES = [
     ('rfc2047d', b'x=?utf-8?q??=y', b'xy'),
     ('rfc2047d', b'=?utf-8?Q?=e9?=', b'\xe9'),
     ('rfc2047d', b'=?latin1?q?=E9?=', b'\xc3\xa9'),
+    ('utf8_domain_to_alabel', b'ex.caf\xc3\xa9.com', b'ex.xn--caf-dma.com'),
+    ('utf8_domain_from_alabel', b'xn--caf-dma.com', b'caf\xc3\xa9.com'),
+    ('utf8_localpart_to_alabel', b'caf\xc3\xa9', b'xn--caf-dma'),
+    ('utf8_localpart_from_alabel', b'xn--caf-dma', b'caf\xc3\xa9'),
+    ('utf8_domain_to_alabel', b'EX.CAF\xc3\x89.com', b'ex.xn--caf-dma.com'),
+    ('utf8_domain_to_alabel', b'ABC.com', b'ABC.com'),
+    ('utf8_domain_from_alabel', b'XN--CAF-DMA.com', b'XN--CAF-DMA.com'),
+    ('utf8_domain_to_alabel', b'\xff', b'Failed: error converting utf8 (\\377) to alabel: string encoding error'),
+    ('utf8_localpart_to_alabel', b'A\xc3\xa9', b'xn--A-bga'),
+    ('utf8_localpart_to_alabel', b'\xff', b'Failed: error converting utf8 (\\377) to alabel: l_u2a: bad UTF-8 input'),
+    ('utf8_localpart_from_alabel', b'XN--caf-dma', b'Failed: error converting alabel (XN--caf-dma) to utf8: bad alabel prefix'),
 ]
 
 

@@ -352,29 +352,38 @@ def from_utf8(subject: str) -> str:
 
 def _idna_op(name: str, to_alabel: bool, domain: bool):  # type: ignore[no-untyped-def]
     def op(subject: str) -> str:
+        if to_alabel:
+            raw = to_bytes(subject)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                why = "string encoding error" if domain else "l_u2a: bad UTF-8 input"
+                raise ExpansionError(f"error converting utf8 ({string_printing(raw)}) to alabel: {why}") from None
+            if all(ord(ch) < 128 for ch in text):
+                return subject
+            if domain:  # IDNA lower-cases the whole domain
+                return ".".join(_to_alabel(lab) for lab in text.lower().split("."))
+            return _to_alabel(text)
         try:
-            text = from_bytes(to_bytes(subject)) if not to_alabel else subject
             if domain:
-                labels = text.split(".")
-                conv = [_label(lab, to_alabel) for lab in labels]
-                return ".".join(conv)
-            return _label(text, to_alabel)
-        except (UnicodeError, ValueError):
-            raise ExpansionError(f"error in {name}: invalid input") from None
+                return ".".join(_from_alabel(lab) for lab in subject.split("."))
+            if not subject.startswith("xn--"):
+                raise ExpansionError(f"error converting alabel ({subject}) to utf8: bad alabel prefix")
+            return _from_alabel(subject)
+        except UnicodeError:
+            raise ExpansionError(f"error converting alabel ({subject}) to utf8: bad alabel") from None
 
     op.__name__ = name
     op.__doc__ = f"Convert between UTF-8 and A-label forms ({name})."
     return op
 
 
-def _label(lab: str, to_alabel: bool) -> str:
-    if to_alabel:
-        if all(ord(ch) < 128 for ch in lab):
-            return lab
-        return "xn--" + lab.encode("punycode").decode("ascii")
-    if lab[:4].lower() == "xn--":
-        return lab[4:].encode("ascii").decode("punycode")
-    return lab
+def _to_alabel(lab: str) -> str:
+    return lab if all(ord(ch) < 128 for ch in lab) else "xn--" + lab.encode("punycode").decode("ascii")
+
+
+def _from_alabel(lab: str) -> str:
+    return lab[4:].encode("ascii").decode("punycode") if lab.startswith("xn--") else lab
 
 
 for _n, _to, _dom in (("utf8_domain_to_alabel", True, True), ("utf8_domain_from_alabel", False, True),
