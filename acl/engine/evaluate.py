@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acl.config.model import AclDef, Condition, Config, Statement
-from acl.engine.verdict import Effects, Result
+from acl.engine.verdict import Effects, LogLine, Result
 from acl.errors import AclError, ConfigError, ExpansionError, ForcedFail, LookupDefer
 from acl.expansion import expand
+from acl.runtime.values import is_tainted, like
 
 MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
 
@@ -134,11 +135,16 @@ class Interpreter:
         if not text:
             return Result.OK
         try:
-            name = expand(text, state.ctx)
+            name = like(expand(text, state.ctx), text)  # expanding tainted text stays tainted
         except ForcedFail:
             return Result.OK
         except ExpansionError as e:
             state.log_msg = f'failed to expand ACL string "{text}": {e.message}'
+            return Result.ERROR
+        if is_tainted(name):
+            state.effects.logs.append(LogLine(f'attempt to use tainted ACL text "{name}"',
+                                              ("main", "panic")))
+            state.log_msg = "internal configuration error"
             return Result.ERROR
         acl, err = self.find(name)
         if acl is None:
@@ -149,6 +155,10 @@ class Interpreter:
         quit_check = level == 0 and state.where in ("quit", "notquit")
         for stmt in acl.statements:
             frame = Frame(state, stmt.verb, level)
+            # Messages left by an earlier statement that did not end the ACL are
+            # dropped (exim -bh: a failed "accept message = x" leaves none for a
+            # following deny, while the implicit deny at the end keeps them).
+            state.user_msg = state.log_msg = None
             if level == 0:
                 state.statement, state.condition = stmt, None
             rc = self.check_conditions(frame, stmt)
@@ -189,7 +199,6 @@ class Interpreter:
 
     def _warn(self, state: RunState, rc: Result, acl_name: str) -> None:
         from acl.engine.modifiers import warn_effects
-        from acl.engine.verdict import LogLine
 
         if rc == Result.OK:
             warn_effects(state)
@@ -279,8 +288,6 @@ class Interpreter:
 
     @staticmethod
     def _expand_message(state: RunState, cb: Condition, verify_message: str | None) -> str | None:
-        from acl.engine.verdict import LogLine
-
         ctx = state.ctx
         if verify_message is None:
             ctx.variables.pop("acl_verify_message", None)
