@@ -170,7 +170,10 @@ def run_case(exim: str, case: dict[str, Any], workdir: str) -> dict[str, Any]:
     if not framed:
         rec["framed"] = False
     rec["rc"] = proc.returncode
-    err = placeholders(proc.stderr.decode("utf-8", "replace"))
+    # Exim's log lines on stderr carry a timestamp: drop it so re-recording
+    # does not churn the files.
+    err = re.sub(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", "",
+                 placeholders(proc.stderr.decode("utf-8", "replace")))
     if err:
         rec["stderr"] = err
     if case.get("note"):
