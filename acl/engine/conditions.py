@@ -37,8 +37,9 @@ def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
     try:
         return Result.OK if fn() else Result.FAIL
     except ListDefer as e:
-        frame.state.effects.logs.append(M.LogLine(e.message))
-        raise CondError(Result.DEFER, e.search_error or e.message) from None
+        if e.message.startswith("failed to expand"):
+            frame.state.effects.logs.append(M.LogLine(e.message, ("main", "panic")))
+        raise CondError(Result.DEFER, e.search_error) from None
     except ExpansionError as e:
         raise CondError(Result.DEFER, e.message) from None
 
@@ -370,13 +371,17 @@ def _header_addresses(value: str) -> list[tuple[str, str | None, str]]:
             break
         end = find_address_end(b, p)
         piece = b[p:end]
+        # The parser's public extract() drops Exim's error text; we need it.
+        parser.s = piece + b"\0"
         try:
-            x = parser.extract(piece)
+            x = parser._extract()
             addr, err = (from_bytes(x.address) if x else None), ("" if x else "malformed address")
             if x is not None and x.domain == 0 and addr:
                 err = "unqualified"
-        except Exception as e:  # the parser's failure carries Exim's text
+        except Exception as e:  # parse.c's failure, with Exim's wording
             addr, err = None, str(e)
+            if parser.found_group and parser.s[parser._fail_pos] == 0x3B:
+                parser.found_group, parser.allow_group = False, True
         out.append((from_bytes(piece), addr, err))
         p = end + 1 if end < len(b) else end
         while p < len(b) and b[p:p + 1].isspace():
