@@ -36,6 +36,7 @@ class Options:
     message: str | None = None
     sender: str | None = None  # -f
     strings: list[str] = field(default_factory=list)
+    allow_run: bool = False  # --allow-run: permit ${run} (exim-acl extension)
 
 
 # Exim flag -> variables it sets (all of them remote-side data, hence tainted).
@@ -70,6 +71,8 @@ Expands each STRING as `exim -be` does; with no STRING, reads standard input
   --var NAME=VALUE      set any variable
   --header 'Name: v'    add a header line (repeatable)
   --set acl_m_x=VALUE   set an ACL variable (acl_c... or acl_m...)
+  --allow-run           permit ${run} (refused unless this or the configuration's
+                        expansion_allow_run option enables it)
 """
 
 
@@ -121,6 +124,10 @@ def parse_args(argv: list[str]) -> Options:
             break
         if a in ("-h", "--help"):
             raise UsageError(USAGE)
+        if a == "--allow-run":
+            o.allow_run = True
+            i += 1
+            continue
         if a.startswith("-D") and a != "-D":  # Exim's attached form -DNAME=VALUE
             name, _, value = a[2:].partition("=")
             o.defines[name] = value
@@ -212,6 +219,8 @@ def build_context(o: Options, config: Any = None) -> Any:
 
     load_all()
     ctx = ExpansionContext(config=config)
+    ctx.allow_run = o.allow_run or bool(ctx.option("expansion_allow_run", False))
+    _attach_engine(ctx, config)
     if o.config:
         ctx.extra["config_file"] = o.config
     qualify = ctx.registry.variables["qualify_domain"].getter(ctx) or ""
@@ -231,6 +240,15 @@ def build_context(o: Options, config: Any = None) -> Any:
         read_message(ctx, o.message)
     ctx.headers.extend(o.headers)
     return ctx
+
+
+def _attach_engine(ctx: Any, config: Any) -> None:
+    """Let ``${acl}`` and the ``acl`` condition run the configuration's ACLs
+    (an empty configuration has none: every name is then an undefined ACL)."""
+    from acl.config import parse_config_text
+    from acl.engine import Engine
+
+    Engine(config if config is not None else parse_config_text("")).attach(ctx, "not_smtp")
 
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -53,8 +53,15 @@ SECTION_CLASS = {"routers": "router", "transports": "transport",
                  "authenticators": "authenticator"}
 
 
+# Main options of exim-acl's own, not Exim's. Exim rejects them, so a
+# configuration shared with Exim sets them inside ``.ifdef _EXIM_ACL``.
+EXTENSION_MAIN = {
+    "expansion_allow_run": "bool",  # ${run} is refused unless this is true
+}
+
+
 def main_type(name: str) -> str | None:
-    return GENERIC["main"].get(name)
+    return GENERIC["main"].get(name) or EXTENSION_MAIN.get(name)
 
 
 def driver_type(section: str, driver: str | None, name: str) -> tuple[str | None, bool]:

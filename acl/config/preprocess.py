@@ -105,6 +105,8 @@ class Preprocessor:
         for name, value in BUILTIN_MACROS:
             if not name.startswith("_HAVE_") or name in SUPPORTED_HAVE:
                 self.macros.append(Macro(name, value, builtin=True))
+        # Defined by exim-acl only, so that one file can serve Exim and us.
+        self.macros.append(Macro("_EXIM_ACL", "1", builtin=True))
         self._by_name = {m.name: m for m in self.macros}
         for name, value in self.defines.items():
             self._create(Macro(name, value, command_line=True))
