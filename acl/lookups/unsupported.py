@@ -118,5 +118,4 @@ LOOKUPS = [
     _spec("redis", QUERY, "Redis command", quote_redis),
     _spec("nisplus", QUERY, "NIS+ query", quote_doubled('"')),
     _spec("whoson", QUERY, "Whoson query"),
-    _spec("testdb", QUERY, "Exim's test lookup"),
 ]
