@@ -1,0 +1,141 @@
+"""The ratelimit hints store. Each key's read-modify-write is atomic across
+processes; keys are remote-controlled data, so they only ever travel as bound
+parameters, never inside SQL text."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from dataclasses import dataclass
+from typing import Callable, Protocol, TypeVar
+
+from acl.ratelimit.spec import RateLimitDefer
+
+T = TypeVar("T")
+
+
+@dataclass
+class RateRecord:
+    """dbdata_ratelimit (+ the Bloom filter of dbdata_ratelimit_unique)."""
+
+    time_stamp: int  # seconds
+    time_usec: int
+    rate: float
+    bloom_epoch: int = 0
+    bloom: bytearray | None = None  # None: a record without a filter
+
+    _HEAD = struct.Struct("<qqdqI")
+
+    def pack(self) -> bytes:
+        bloom = bytes(self.bloom) if self.bloom is not None else b""
+        flag = 0 if self.bloom is None else 1
+        return self._HEAD.pack(self.time_stamp, self.time_usec, self.rate, self.bloom_epoch,
+                               flag) + bloom
+
+    @classmethod
+    def unpack(cls, data: bytes) -> RateRecord | None:
+        if len(data) < cls._HEAD.size:
+            return None  # damaged: behave as if absent
+        ts, us, rate, epoch, flag = cls._HEAD.unpack_from(data)
+        bloom = bytearray(data[cls._HEAD.size:]) if flag else None
+        return cls(ts, us, rate, epoch, bloom)
+
+    def copy(self) -> RateRecord:
+        return RateRecord(self.time_stamp, self.time_usec, self.rate, self.bloom_epoch,
+                          None if self.bloom is None else bytearray(self.bloom))
+
+
+# The updater receives the stored record (or None) and returns the record to
+# write (None: leave the store as it is) with the caller's result.
+Updater = Callable[[RateRecord | None], tuple[RateRecord | None, T]]
+
+
+class Store(Protocol):
+    def get(self, key: str) -> RateRecord | None: ...
+
+    def update(self, key: str, fn: Updater[T]) -> T:
+        """Run ``fn`` on the key's record with the key locked against every
+        other process, and write what it returns."""
+        ...
+
+
+class MemoryStore:
+    """A store for one process (tests, ``acl`` runs without a spool)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> RateRecord | None:
+        raw = self._data.get(key)
+        return None if raw is None else RateRecord.unpack(raw)
+
+    def update(self, key: str, fn: Updater[T]) -> T:
+        new, result = fn(self.get(key))
+        if new is not None:
+            self._data[key] = new.pack()
+        return result
+
+
+class SqliteStore:
+    """The default store: ``<spool>/db/ratelimit.sqlite`` in WAL mode. Each
+    update is one IMMEDIATE transaction, which takes SQLite's write lock before
+    reading, so concurrent read-modify-writes of one key serialise."""
+
+    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+        self.path = path
+        try:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS ratelimit "
+                             "(key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+        except (OSError, sqlite3.Error):
+            raise RateLimitDefer("ratelimit database not available") from None
+
+    @classmethod
+    def in_spool(cls, spool_directory: str) -> SqliteStore:
+        return cls(os.path.join(spool_directory, "db", "ratelimit.sqlite"))
+
+    @staticmethod
+    def _k(key: str) -> bytes:
+        # Bytes, so that any text (quotes, NULs, odd UTF-8) is stored verbatim.
+        return key.encode("utf-8", "surrogateescape")
+
+    def get(self, key: str) -> RateRecord | None:
+        try:
+            row = self._db.execute("SELECT value FROM ratelimit WHERE key = ?",
+                                   (self._k(key),)).fetchone()
+        except sqlite3.Error:
+            raise RateLimitDefer("ratelimit database not available") from None
+        return None if row is None else RateRecord.unpack(row[0])
+
+    def update(self, key: str, fn: Updater[T]) -> T:
+        k = self._k(key)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error:
+            raise RateLimitDefer("ratelimit database not available") from None
+        try:
+            row = self._db.execute("SELECT value FROM ratelimit WHERE key = ?", (k,)).fetchone()
+            new, result = fn(None if row is None else RateRecord.unpack(row[0]))
+            if new is not None:
+                self._db.execute("INSERT OR REPLACE INTO ratelimit (key, value) VALUES (?, ?)",
+                                 (k, new.pack()))
+            self._db.execute("COMMIT")
+            return result
+        except sqlite3.Error:
+            self._rollback()
+            raise RateLimitDefer("ratelimit database not available") from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the transaction was already gone
+
+    def close(self) -> None:
+        self._db.close()
