@@ -10,7 +10,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from acl.errors import ExpansionSyntaxError
-from acl.expansion.syntax import COND_ARGS, ordinal
+from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
 from acl.source import Span
 
 
@@ -62,9 +62,39 @@ def translate(exc: UnexpectedInput, text: str, span_at: Callable[[int, int], Spa
             msg = "letter or digit expected after ${"
         else:
             msg = "$ not followed by letter, digit, or {"
+        msg += _where(values)
     else:
-        msg = _message(values, text, pos, found, at_end)
+        msg = _prefix_message(values) or _message(values, text, pos, found, at_end)
     return ExpansionSyntaxError(msg, span)
+
+
+def _where(values: list[Any]) -> str:
+    """Exim's note of the condition an error happened in (" inside ...")."""
+    for i in range(len(values) - 1, -1, -1):
+        v = values[i]
+        if isinstance(v, Token) and v.type == "IFHEAD":
+            scanned = _scan(values[i + 1:])
+            return "" if isinstance(scanned, str) else scanned[0][-1].where()
+    return ""
+
+
+def _tokens(values: list[Any]) -> Any:
+    for v in values:
+        if isinstance(v, Tree):
+            yield from _tokens(v.children)
+        else:
+            yield v
+
+
+def _prefix_message(values: list[Any]) -> str | None:
+    """An error Exim meets in the text before the syntax error: it reads and
+    checks as it goes, so those come first."""
+    for t in _tokens(values):
+        if t.type == "DVAR" and t[2:-1] in ITEM_NAMES:
+            return item_error(t[2:-1], 0, "}") or ""
+        if t.type == "OPHEAD" and t[2:-1] in ITEM_NAMES:
+            return item_error(t[2:-1], 0, ":") or ""
+    return None
 
 
 _HEADS = frozenset({"IFHEAD", "LOOKUPHEAD", "FILTERHEAD", "ITEMHEAD"})
@@ -86,14 +116,34 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
         if v.type == "IFHEAD":
             return _if_message(after, text, pos, found, at_end)
         if v.type == "LOOKUPHEAD":
-            if not any(isinstance(x, Token) and x.type == "LTYPE" for x in after):
-                if at_end or found == "}":
-                    return "missing lookup type"
-            elif not any(isinstance(x, Tree) and x.data == "arg" for x in after):
-                start = next(x for x in after if isinstance(x, Token) and x.type == "LTYPE").start_pos
-                return f'unknown lookup type "{_read_type(text, start)}"'
-            return _tail_message(text, pos, at_end)
-        if v.type == "ITEMHEAD" and any(isinstance(x, Tree) for x in after):
+            ltype = next((x for x in after if isinstance(x, Token) and x.type == "LTYPE"), None)
+            if ltype is None:
+                return "missing lookup type"
+            nargs = sum(1 for x in after if isinstance(x, Tree) and x.data == "arg")
+            if not nargs:
+                return f'unknown lookup type "{_read_type(text, ltype.start_pos)}"'
+            msg = item_error("extract", nargs + 1, found[:1], "" if at_end else text[pos:], 2)
+            return msg.replace('"extract"', '"lookup"') if msg else _tail_message(text, pos, at_end)
+        stop = "" if at_end else text[pos:pos + 1]
+        name = v[2:]
+        nargs = sum(1 for x in after if isinstance(x, Tree) and x.data in ("arg", "larg"))
+        if v.type == "FILTERHEAD" and nargs and any(isinstance(x, Token) and x.type == "LBRACE" for x in after):
+            depth = sum(1 if x.type == "LBRACE" else -1 for x in after
+                        if isinstance(x, Token) and x.type in ("LBRACE", "RBRACE"))
+            if depth <= 0:
+                return 'missing } at end of "filter"'
+            return ('missing } at end of condition or expression inside "filter"; '
+                    "could be an unquoted } in the content")
+        if name in ITEM_NAMES:
+            required = None
+            if name == "extract" and nargs:
+                first = next(x for x in after if isinstance(x, Tree))
+                raw = first.children[0][1:-1] if first.children[0].type == "LITARG" else ""
+                required = 3 if raw.strip().lstrip("+-").isdigit() else 2
+            msg = item_error(name, nargs, stop, "" if at_end else text[pos:], required)
+            if msg is not None:
+                return msg.replace('"extract" item', f'"{name}" item')
+        if v.type == "ITEMHEAD" and nargs:
             return _tail_message(text, pos, False)
         return f'"{v}" is not a known operator (or a }} is missing in a variable reference)'
     return "missing } at end of string" if at_end else f"syntax error at {found!r}"
@@ -136,51 +186,136 @@ def _tail_message(text: str, pos: int, at_end: bool) -> str:
             f" remaining string is '{text[pos:]}'")
 
 
+class _Level:
+    """One open condition context while re-reading an ``${if`` prefix."""
+
+    __slots__ = ("kind", "name", "cond", "nargs")
+
+    def __init__(self, kind: str, name: str = "") -> None:
+        self.kind = kind  # "if", "andor" (the list), "sub" (one subcondition), "for"
+        self.name = name
+        self.cond: str | None = None  # "" for a condition that needs no strings
+        self.nargs = 0
+
+    def where(self) -> str:
+        if self.kind in ("andor", "sub"):
+            return f' inside "{self.name}{{...}}" condition'
+        return f' inside "{self.name}" condition' if self.kind == "for" else ""
+
+
+_COMPLETE_CONDS = frozenset({"subcond", "andor_cond", "forall_cond", "not_cond", "def_cond", "nested_cond"})
+
+
+def _unknown_cond(t: Tree) -> str | None:
+    """The first unknown condition name inside a finished condition."""
+    for x in t.children:
+        if isinstance(x, Tree):
+            if x.data == "simple_cond" and COND_ARGS.get(str(x.children[0])) is None:
+                return str(x.children[0])
+            if x.data in _COMPLETE_CONDS:
+                bad = _unknown_cond(x)
+                if bad is not None:
+                    return bad
+    return None
+
+
+def _scan(after: list[Any]) -> tuple[list[_Level], str, str] | str:
+    """Re-read the stack of an open ``${if``: its open condition contexts, or
+    the message of an error Exim meets on the way."""
+    levels = [_Level("if")]
+    pending = ""  # "and"/"or" awaiting "{", "for" awaiting its list or "{", "def" awaiting a name
+    pending_name = ""
+    for x in after:
+        top = levels[-1]
+        if isinstance(x, Tree):
+            while x.data == "not_cond":  # "!" binds to the condition whose strings follow
+                x = next(y for y in reversed(x.children) if isinstance(y, Tree))
+            if x.data == "simple_cond":
+                x = x.children[0]
+            elif x.data in _COMPLETE_CONDS:
+                bad = _unknown_cond(x)
+                if bad is not None:
+                    where = top.where() if top.kind != "andor" else f' inside "{top.name}{{...}}" condition'
+                    return f'unknown condition "{bad}"{where}'
+                top.cond = ""
+                continue
+            elif x.data == "arg":
+                if pending == "for" and pending_name.endswith("?"):
+                    pending_name = pending_name[:-1]
+                else:
+                    top.nargs += 1
+                continue
+            else:
+                continue
+        t = x.type
+        if t == "WS" or t == "NOT":
+            continue
+        if t in ("AND", "OR"):
+            pending, pending_name = "andor", str(x)
+        elif t.startswith("FOR"):
+            pending, pending_name = "for", str(x) + "?"
+        elif t in ("ACL", "SASLAUTHD"):
+            pending, pending_name = "nested", str(x)
+        elif t == "DEF":
+            pending = "def"
+        elif t == "DEFNAME":
+            pending, top.cond = "", ""
+        elif t == "CNAME":
+            name = str(x)
+            if name == "def":
+                return '":" expected after "def"'
+            if COND_ARGS.get(name) is None:
+                where = top.where() if top.kind != "for" else f' inside "{top.name}" condition'
+                return f'unknown condition "{name}"{where}'
+            top.cond, top.nargs = name, 0
+        elif t == "LBRACE":
+            if pending == "andor" or pending == "for":
+                levels.append(_Level(pending, pending_name))
+                pending = ""
+            elif pending == "nested":
+                levels.append(_Level("nested", pending_name))
+                pending = ""
+            elif top.kind == "andor":
+                levels.append(_Level("sub", top.name))
+        elif t == "RBRACE":
+            if len(levels) > 1:
+                levels.pop()
+                levels[-1].cond, levels[-1].nargs = "", 0
+    return levels, pending, pending_name
+
+
 def _if_message(after: list[Any], text: str, pos: int, found: str, at_end: bool) -> str:
-    toks = [x for x in after if isinstance(x, Token) and x.type != "WS"]
-    if toks and toks[-1].type == "DEF":
-        return 'variable name omitted after "def:"'
-    for j in range(len(after) - 1, -1, -1):
-        x = after[j]
-        if isinstance(x, Token) and x.type in ("AND", "OR"):
-            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
-            if not rest:
-                return f'missing {{ after "{x}"'
-            if all(isinstance(y, Tree) and y.data == "subcond" for y in rest[1:]):
-                return f'each subcondition inside an "{x}{{...}}" condition must be in its own {{}}'
-            break
-        if isinstance(x, Token) and x.type.startswith("FOR"):
-            rest = [y for y in after[j + 1:] if not (isinstance(y, Token) and y.type == "WS")]
-            if len(rest) <= 1:
-                return f'missing {{ after "{x}"'
-            break
-    trees = [x for x in after if isinstance(x, Tree)]
-    if not trees or (toks and toks[-1].type in ("LBRACE", "NOT")):
-        where = ""
-        for x in reversed(toks):
-            if x.type in ("AND", "OR"):
-                where = f' inside "{x}{{...}}" condition'
-                break
-            if x.type.startswith("FOR"):
-                where = f' inside "{x}" condition'
-                break
-        return f'condition name expected, but found "{"" if at_end else found[:1]}"{where}'
-    cond = trees[0]
-    nargs = sum(1 for x in trees[1:] if x.data == "arg")
-    if cond.data == "simple_cond":
-        name = str(cond.children[0])
-        n = COND_ARGS.get(name)
-        if n is None:
-            return f'unknown condition "{name}"'
-        if nargs < n:
-            if nargs == 0:
-                return f'missing {{ after "{name}"'
-            return f'missing {ordinal(nargs + 1)} string in {{}} after "{name}"'
-        nargs -= n
+    rem16 = "" if at_end else text[pos:pos + 16]
+    scanned = _scan(after)
+    if isinstance(scanned, str):
+        return scanned
+    levels, pending, pending_name = scanned
+    top = levels[-1]
+    where = top.where()
+    if top.kind == "nested":
+        return "missing } at end of string" if at_end else f'syntax error at {found!r}'
+    if top.kind == "andor":
+        return f'each subcondition inside an "{top.name}{{...}}" condition must be in its own {{}}'
+    if top.cond is None:
+        if pending == "def":
+            return 'variable name omitted after "def:"'
+        if pending in ("andor", "for"):
+            return f'missing {{ after "{pending_name.rstrip("?")}"'
+        return f'condition name expected, but found "{rem16}"{where}'
+    need = COND_ARGS.get(top.cond) or 0 if top.cond else 0
+    if top.nargs < need:
+        if top.nargs == 0:
+            return f'missing {{ after "{top.cond}"{where}'
+        return f'missing {ordinal(top.nargs + 1)} string in {{}} after "{top.cond}"{where}'
+    if top.kind == "sub":
+        return f'missing }} at end of condition inside "{top.name}" group'
+    if top.kind == "for":
+        return f'missing }} at end of condition inside "{top.name}"'
+    extra = top.nargs - need
     remaining = "" if at_end else text[pos:]
-    if nargs == 1:
+    if extra == 1:
         return 'syntax error in "if" item - "fail" expected'
-    if nargs == 0:
+    if extra == 0:
         return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
                 f" remaining string is '{remaining}'")
     return ("curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"

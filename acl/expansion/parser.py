@@ -14,7 +14,7 @@ from lark.exceptions import UnexpectedInput
 from acl.errors import ExpansionSyntaxError
 from acl.expansion import nodes as N
 from acl.expansion.parse_errors import translate
-from acl.expansion.syntax import COND_ARGS, ordinal
+from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
 from acl.resources import grammar_text
 from acl.source import Span
 
@@ -142,6 +142,8 @@ class _Build:
             if isinstance(ch, _TOKEN_TYPES):
                 t = ch.type
                 if t in _VAR_TOKENS:
+                    if t == "DVAR" and ch.value[2:-1] in ITEM_NAMES:  # "${sg}" is the item sg
+                        raise self.error(item_error(ch.value[2:-1], 0, "}") or "", ch)
                     ch = _VAR_TOKENS[t](ch, self.sp(ch))
                 else:
                     if not buf:
@@ -180,6 +182,8 @@ class _Build:
     def operator(self, c: list[Any]) -> N.Operator:
         head = c[0]
         sp = self.sp(head)
+        if head.value[2:-1] in ITEM_NAMES:  # "${sg:..." is the item sg, not an operator
+            raise self.error(item_error(head.value[2:-1], 0, ":") or "", head)
         parts = c[1] if len(c) == 3 else ()
         return N.Operator(head.value[2:-1], N.Expansion(parts, self.text[head.end_pos:c[-1].start_pos], sp), sp)
 
@@ -203,9 +207,28 @@ class _Build:
                 words.append(ch.value)
             elif ch.type == "FAIL":
                 fail = True
-        if not args and not words:
+        if name in ITEM_NAMES:
+            self.check_item(name, head, [x for x in c if type(x) is _Arg], bool(words))
+        elif not args and not words:
             raise self.error(f'"${{{name}" is not a known operator (or a }} is missing in a variable reference)', head)
         return N.Item(name, tuple(args), tuple(options), tuple(words), fail, self.sp(head))
+
+    def check_item(self, name: str, head: Any, args: list[_Arg], json: bool) -> None:
+        """Exim's checks of the number of brace arguments of its own items."""
+        required = None
+        if name == "extract":
+            first = args[0].exp.parts if args else ()
+            numeric = not json and len(first) == 1 and type(first[0]) is N.Text and _is_number(first[0].value)
+            required = 3 if numeric else 2
+        remaining = ""
+        n = len(args)
+        if required is not None or name in ("listextract", "run", "env", "certextract"):
+            need = required or {"listextract": 2, "run": 1, "env": 1, "certextract": 2}[name]
+            if n > need + 2:
+                remaining = self.text[args[need + 2].pos:]
+        msg = item_error(name, n, "}", remaining, required)
+        if msg is not None:
+            raise self.error(msg, head)
 
     def yes_no(self, tail: list[Any]) -> tuple[N.Expansion | None, N.Expansion | None, bool]:
         yes = no = None
@@ -261,7 +284,7 @@ class _Build:
     def filter_item(self, c: list[Any]) -> N.Filter:
         lst = next(x for x in c if type(x) is _Arg)
         j = next(k for k, x in enumerate(c) if not _is_tok(x) and type(x) is not _Arg)
-        return N.Filter(lst.exp, self.full_cond(c[j], c[j + 1:], "filter"), self.sp(c[0]))
+        return N.Filter(lst.exp, self.full_cond(c[j], c[j + 1:], "filter", ' inside "filter" item'), self.sp(c[0]))
 
     # ---- conditions
     def simple_cond(self, c: list[Any]) -> _Simple:
@@ -289,14 +312,15 @@ class _Build:
 
     def andor_cond(self, c: list[Any]) -> N.AndOr:
         op = c[0].value
-        subs = tuple(self.full_cond(x.cond, x.tail, op) for x in c if type(x) is _Sub)
+        subs = tuple(self.full_cond(x.cond, x.tail, op, f' inside "{op}{{...}}" condition') for x in c if type(x) is _Sub)
         return N.AndOr(op, subs, self.sp(c[0]))
 
     def forall_cond(self, c: list[Any]) -> N.ForAll:
         name = c[0].value
         lst = next(x for x in c if type(x) is _Arg)
         j = next(k for k, x in enumerate(c) if not _is_tok(x) and type(x) is not _Arg)
-        return N.ForAll(name, lst.exp, self.full_cond(c[j], c[j + 1:], name), self.sp(c[0]))
+        cond = self.full_cond(c[j], c[j + 1:], name, f' inside "{name}" condition')
+        return N.ForAll(name, lst.exp, cond, self.sp(c[0]))
 
     def nested_cond(self, c: list[Any]) -> N.Nested:
         return N.Nested(c[0].value, tuple(x.exp for x in c if type(x) is _Arg), self.sp(c[0]))
@@ -312,8 +336,8 @@ class _Build:
         name = p.name
         n = COND_ARGS.get(name)
         if n is None:
-            if where.startswith("for"):
-                raise self.error(f'unknown condition "{name}" inside "{where}" condition', p.tok)
+            if name == "def":
+                raise self.error('":" expected after "def"', p.tok)
             raise self.error(f'unknown condition "{name}"', p.tok)
         args: list[N.Expansion] = []
         k = 0
@@ -328,8 +352,11 @@ class _Build:
             k += 1
         return N.Simple(name, tuple(args), p.span), tail[k:]
 
-    def full_cond(self, p: Any, tail: list[Any], where: str) -> N.Cond:
-        cond, rest = self.resolve(p, tail, where)
+    def full_cond(self, p: Any, tail: list[Any], where: str, suffix: str) -> N.Cond:
+        try:
+            cond, rest = self.resolve(p, tail, where)
+        except ExpansionSyntaxError as exc:  # Exim names the enclosing construct
+            raise ExpansionSyntaxError(exc.message + suffix, exc.span) from None
         for x in rest:
             if type(x) is _Arg:
                 raise self.error(f'missing }} at end of condition inside "{where}"', x.tok)
@@ -343,6 +370,11 @@ _VAR_TOKENS: dict[str, Callable[[Any, Span], N.Part]] = {
     "BNVAR": lambda t, sp: N.Capture(int(t.value[2:-1]), sp),
     "HVAR": lambda t, sp: header_node(t.value[1:], sp),
 }
+
+
+def _is_number(s: str) -> bool:
+    t = s.strip()
+    return t[1:].isdigit() if t[:1] in "+-" else t.isdigit()
 
 
 def header_node(text: str, sp: Span | None) -> N.Header:

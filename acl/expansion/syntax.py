@@ -35,3 +35,70 @@ _ORD = {1: "1st", 2: "2nd", 3: "3rd"}
 
 def ordinal(n: int) -> str:
     return _ORD.get(n, f"{n}th")
+
+
+# ---- the brace arguments of Exim's items, as its parser checks them
+
+# Items read by Exim's generic argument reader: name -> (max, min) arguments.
+SUBS_ITEMS: dict[str, tuple[int, int]] = {
+    "acl": (10, 1), "authresults": (1, 1), "dlfunc": (10, 2), "hash": (3, 2), "hmac": (3, 3),
+    "imapfolder": (3, 1), "length": (2, 2), "listquote": (2, 2), "nhash": (3, 2), "perl": (9, 1),
+    "prvs": (3, 2), "prvscheck": (3, 1), "readfile": (2, 1), "readsocket": (5, 2), "sg": (3, 3),
+    "srs_encode": (3, 3), "substr": (3, 2), "tr": (3, 3),
+}
+# Items with their own reader: the names Exim gives the required arguments (its
+# "missing '{' for ... arg" message), then whether a {yes}{no} tail follows.
+_NAMED_ARGS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "extract": (("arg 1", "arg 2"), True),
+    "listextract": (("arg 1", "arg 2"), True),
+    "map": (("first arg", "last arg"), False),
+    "filter": (("first arg", "last arg"), False),
+    "reduce": (("first arg", "second arg", "last arg"), False),
+    "sort": (("list arg", "comparator arg", "extractor arg"), False),
+    "run": (("command arg",), True),
+    "env": (("",), True),
+    "certextract": (("field arg", "cert variable arg"), True),
+}
+ITEM_NAMES = frozenset(SUBS_ITEMS) | frozenset(_NAMED_ARGS) | {"if", "lookup"}
+
+
+def _missing(name: str, what: str) -> str:
+    return f"missing '{{' for {what} of {name}" if what else ""
+
+
+def item_error(name: str, nargs: int, stop: str, remaining: str = "", required: int | None = None) -> str | None:
+    """Exim's message for item ``name`` after ``nargs`` brace arguments, when the
+    next character is ``stop`` ("}" closes the item, "" is the end of the string,
+    anything else is stray text; ``remaining`` is the text from there). None when
+    Exim accepts it. ``required`` overrides the count of required arguments
+    (extract needs three when its first one is a number)."""
+    subs = SUBS_ITEMS.get(name)
+    if subs is not None:
+        most, least = subs
+        if nargs < least:
+            return f"Not enough arguments for '{name}' (min is {least})"
+        if nargs > most or (stop == "{" and nargs == most):
+            return f"Too many arguments for '{name}' (max is {most})"
+        if stop != "}":
+            return f"missing '}}' after '{name}'"
+        return None
+    named = _NAMED_ARGS.get(name)
+    if named is None:
+        return None
+    whats, tail = named
+    need = required if required is not None else len(whats)
+    if nargs < need:
+        what = whats[nargs] if nargs < len(whats) else f"arg {nargs + 1}"
+        return _missing(name, what)
+    if not tail:
+        return None if stop == "}" and nargs == need else f'missing }} at end of "{name}"'
+    extra = nargs - need
+    if stop == "}" and extra <= 2:
+        return None
+    if extra == 0:
+        return ("curly-bracket problem in conditional yes/no parsing: 'yes' part did not start with '{'\n"
+                f" remaining string is '{remaining}'")
+    if extra == 1:
+        return f'syntax error in "{name}" item - "fail" expected'
+    return ("curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
+            f" remaining string is '{remaining}'")
