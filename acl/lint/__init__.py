@@ -1,0 +1,46 @@
+"""The configuration linter behind ``acl check``: one module per rule family,
+each rule a function ``(config, path) -> diagnostics``, listed in ``RULES``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from acl.errors import AclError
+from acl.lint.base import Diagnostic, diag
+from acl.lint.deprecated import rule_deprecated
+from acl.lint.flow import rule_unreachable
+from acl.lint.loading import load
+from acl.lint.names import rule_expansion_syntax, rule_unknown_names
+from acl.lint.options import rule_no_effect
+from acl.lint.references import rule_undefined_acl, rule_undefined_list, rule_unused_macro
+from acl.lint.regexes import rule_regex
+from acl.lint.taint import rule_taint
+from acl.lint.usage import rule_always_empty, rule_misuse
+
+Rule = Callable[[Any, str], Iterable[Diagnostic]]
+RULES: list[Rule] = [
+    rule_no_effect, rule_expansion_syntax, rule_unknown_names, rule_undefined_acl,
+    rule_undefined_list, rule_always_empty, rule_misuse, rule_unreachable, rule_deprecated,
+    rule_taint, rule_regex, rule_unused_macro,
+]
+
+__all__ = ["Diagnostic", "RULES", "check_file"]
+
+
+def check_file(path: str, defines: Mapping[str, str] | None = None,
+               rules: list[Rule] | None = None) -> list[Diagnostic]:
+    """All diagnostics for one configuration file, in file order."""
+    cfg, out = load(path, defines or {})
+    if cfg is not None:
+        for rule in rules or RULES:
+            name = rule.__name__.removeprefix("rule_").replace("_", "-")
+            try:
+                out.extend(rule(cfg, path))
+            except AclError as exc:
+                out.append(diag(exc.span, path, exc.message, name))
+            except Exception as exc:  # a broken rule is reported, never a traceback
+                out.append(Diagnostic(path, 0, 0, "error", f"{type(exc).__name__}: {exc}", "internal"))
+    seen: set[Diagnostic] = set()
+    unique = [d for d in out if not (d in seen or seen.add(d))]  # type: ignore[func-returns-value]
+    unique.sort(key=lambda d: (d.file, d.line, d.col))
+    return unique

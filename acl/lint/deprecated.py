@@ -1,0 +1,48 @@
+"""Names Exim renamed or dropped: warn with the current spelling."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from acl.expansion import nodes as N
+from acl.lint.base import Diagnostic, diag, parsed, values, walk, where
+
+RENAMED_OPTIONS = {"proxy_required_hosts": "hosts_proxy"}
+RENAMED_VARIABLES = {
+    "proxy_host_address": "proxy_external_address",
+    "proxy_host_port": "proxy_external_port",
+    "proxy_target_address": "proxy_local_address",
+    "proxy_target_port": "proxy_local_port",
+}
+RENAMED_CONTROLS = {"dmarc_forensic_enable": "dmarc_enable_forensic"}
+SPF_RESULTS = {"err_perm": "permerror", "err_temp": "temperror"}
+
+
+def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
+    for acl in cfg.acls.values():
+        for stmt in acl.statements:
+            for cond in stmt.conditions:
+                if cond.name == "endpass":
+                    # still obeyed by 4.96, only discouraged: a note, not a warning
+                    yield diag(cond.span, path, '"endpass" is discouraged: split the statement, '
+                               "or use a nested ACL (acl = name)", "deprecated", "note")
+                elif cond.name == "control" and cond.value:
+                    name = cond.value.strip().split("/", 1)[0]
+                    if name in RENAMED_CONTROLS:
+                        yield diag(cond.value_span or cond.span, path,
+                                   f'control "{name}" is spelt "{RENAMED_CONTROLS[name]}"',
+                                   "deprecated", "warning")
+                elif cond.name in ("spf", "spf_guess") and cond.value:
+                    for item in cond.value.split(":"):
+                        word = item.strip().lstrip("!").strip()
+                        if word in SPF_RESULTS:
+                            yield diag(cond.value_span or cond.span, path,
+                                       f'SPF result "{word}" is deprecated: use '
+                                       f'"{SPF_RESULTS[word]}"', "deprecated", "warning")
+    for v in values(cfg):
+        tree = parsed(v)
+        for node in walk(tree):
+            if isinstance(node, N.Var) and node.name in RENAMED_VARIABLES:
+                yield diag(where(v, node), path,
+                           f'${node.name} is the Exim 4.83 name: use ${RENAMED_VARIABLES[node.name]}',
+                           "deprecated", "warning")

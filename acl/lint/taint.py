@@ -1,0 +1,87 @@
+"""Tainted data reaching a file name, a command, a regular expression or an
+unquoted query, found in the expansion tree without running it."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from acl.expansion import nodes as N
+from acl.lint.base import Diagnostic, Value, diag, parsed, values, walk, where
+
+_ALWAYS_TAINTED_VARS = frozenset({"message_body", "message_body_end", "message_headers",
+                                  "message_headers_raw"})
+_REGEX_CONDITIONS = frozenset({"match", "regex", "mime_regex"})
+_DETAINT = ("use the tainted value as a lookup key and its result "
+            "(e.g. ${lookup{$x}lsearch,ret=key{/file}})")
+
+
+def tainted_var(name: str) -> bool:
+    from acl.lint.names import _registry
+
+    spec = _registry().variables.get(name)
+    return (spec is not None and spec.tainted) or name in _ALWAYS_TAINTED_VARS
+
+
+def _direct_taint(e: N.Expansion | None) -> Any:
+    """The first tainted variable or header written directly in ``e`` (not
+    hidden behind a lookup, which de-taints, or a quote_ operator)."""
+    if e is None:
+        return None
+    for p in e.parts:
+        if isinstance(p, N.Header):
+            return p
+        if isinstance(p, N.Var) and tainted_var(p.name):
+            return p
+        if isinstance(p, N.Operator) and not p.name.startswith("quote"):
+            hit = _direct_taint(p.subject)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _label(node: Any) -> str:
+    return f"${node.kind}_{node.name}:" if isinstance(node, N.Header) else f"${node.name}"
+
+
+def _sinks(tree: N.Expansion) -> Iterator[tuple[N.Expansion | None, str, str]]:
+    from acl.lookups import is_query_style
+
+    from acl.lint.names import lookup_type
+
+    for node in walk(tree):
+        if isinstance(node, N.Item) and node.name == "readfile" and node.args:
+            yield node.args[0], "a file name (${readfile})", _DETAINT
+        elif isinstance(node, N.Item) and node.name == "run" and node.args:
+            yield node.args[0], "a command (${run})", _DETAINT
+        elif isinstance(node, N.Item) and node.name == "sg" and len(node.args) > 1:
+            yield node.args[1], "a regular expression (${sg})", _DETAINT
+        elif isinstance(node, N.Simple) and node.name in _REGEX_CONDITIONS and len(node.args) > 1:
+            yield node.args[1], "a regular expression (match)", _DETAINT
+        elif isinstance(node, N.Lookup):
+            ltype = lookup_type(node.type)
+            try:
+                query = is_query_style(ltype)
+            except Exception:
+                query = node.key is None
+            if query:
+                yield node.source, f"an unquoted {ltype} query", \
+                    f"quote it with ${{quote_{ltype}:...}}"
+            else:
+                yield node.source, f"a {ltype} file name", _DETAINT
+
+
+def rule_taint(cfg: Any, path: str) -> Iterator[Diagnostic]:
+    for v in values(cfg):
+        tree = parsed(v)
+        if tree is None:
+            continue
+        for arg, what, advice in _sinks(tree):
+            hit = _direct_taint(arg)
+            if hit is not None:
+                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in {what}; "
+                           f"Exim refuses it: {advice}", "taint")
+        if v.cond is not None and v.cond.name in ("regex", "mime_regex"):
+            hit = _direct_taint(tree)
+            if hit is not None:
+                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in a regular "
+                           f"expression ({v.cond.name}); {_DETAINT}", "taint")
