@@ -51,7 +51,8 @@ def _blank(lines: list[str], line: int, col: int) -> bool:
     words = first.split()
     keep = ""
     if words and words[0] in VERBS and not (start == line and col <= len(first) - len(first.lstrip()) + 1):
-        keep = first[: len(first) - len(first.lstrip())] + words[0]
+        # a placeholder condition, so the statement does not become unconditional
+        keep = first[: len(first) - len(first.lstrip())] + words[0] + " condition = true"
     changed = any(lines[i] for i in range(start - 1, end))
     for i in range(start - 1, end):
         lines[i] = ""

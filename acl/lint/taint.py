@@ -43,20 +43,22 @@ def _label(node: Any) -> str:
     return f"${node.kind}_{node.name}:" if isinstance(node, N.Header) else f"${node.name}"
 
 
-def _sinks(tree: N.Expansion) -> Iterator[tuple[N.Expansion | None, str, str]]:
+def _sinks(tree: N.Expansion) -> Iterator[tuple[N.Expansion | None, str, str, str]]:
+    """(argument, what it is, how to fix, severity): Exim refuses tainted file
+    names and commands; a tainted regex or unquoted query is a risk, not an error."""
     from acl.lookups import is_query_style
 
     from acl.lint.names import lookup_type
 
     for node in walk(tree):
         if isinstance(node, N.Item) and node.name == "readfile" and node.args:
-            yield node.args[0], "a file name (${readfile})", _DETAINT
+            yield node.args[0], "a file name (${readfile})", _DETAINT, "error"
         elif isinstance(node, N.Item) and node.name == "run" and node.args:
-            yield node.args[0], "a command (${run})", _DETAINT
+            yield node.args[0], "a command (${run})", _DETAINT, "error"
         elif isinstance(node, N.Item) and node.name == "sg" and len(node.args) > 1:
-            yield node.args[1], "a regular expression (${sg})", _DETAINT
+            yield node.args[1], "a regular expression (${sg})", _DETAINT, "warning"
         elif isinstance(node, N.Simple) and node.name in _REGEX_CONDITIONS and len(node.args) > 1:
-            yield node.args[1], "a regular expression (match)", _DETAINT
+            yield node.args[1], "a regular expression (match)", _DETAINT, "warning"
         elif isinstance(node, N.Lookup):
             ltype = lookup_type(node.type)
             try:
@@ -65,9 +67,9 @@ def _sinks(tree: N.Expansion) -> Iterator[tuple[N.Expansion | None, str, str]]:
                 query = node.key is None
             if query:
                 yield node.source, f"an unquoted {ltype} query", \
-                    f"quote it with ${{quote_{ltype}:...}}"
+                    f"quote it with ${{quote_{ltype}:...}}", "warning"
             else:
-                yield node.source, f"a {ltype} file name", _DETAINT
+                yield node.source, f"a {ltype} file name", _DETAINT, "error"
 
 
 def rule_taint(cfg: Any, path: str) -> Iterator[Diagnostic]:
@@ -75,13 +77,13 @@ def rule_taint(cfg: Any, path: str) -> Iterator[Diagnostic]:
         tree = parsed(v)
         if tree is None:
             continue
-        for arg, what, advice in _sinks(tree):
+        for arg, what, advice, severity in _sinks(tree):
             hit = _direct_taint(arg)
             if hit is not None:
-                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in {what}; "
-                           f"Exim refuses it: {advice}", "taint")
+                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in {what}: {advice}",
+                           "taint", severity)
         if v.cond is not None and v.cond.name in ("regex", "mime_regex"):
             hit = _direct_taint(tree)
             if hit is not None:
                 yield diag(where(v, hit), path, f"tainted {_label(hit)} used in a regular "
-                           f"expression ({v.cond.name}); {_DETAINT}", "taint")
+                           f"expression ({v.cond.name}): {_DETAINT}", "taint", "warning")
