@@ -93,6 +93,8 @@ def _forall(c: N.ForAll) -> CondFn:
             items = json_items(text, json_mode == "jsons", name)
         else:
             items = R.list_items(ctx, text)
+        if not items:  # Exim: false over an empty list, forall included
+            return False
         for it in items:
             r = R.bound(ctx, "item", it, inner)
             if want_all and not r:

@@ -106,15 +106,36 @@ def compile_item(node: N.Item) -> Fn:
 
 # ---- substr, length, hash, nhash: the brace forms of the operators
 
+_STRTOL = re.compile(r"[ \t\n\r\f\v]*([+-]?)(\d*)")
+
+
+def _item_number(text: str, positive: bool, name: str) -> int:
+    """A number argument read as Exim does (strtol, then a C int): leading white
+    space and a sign allowed, nothing after the digits."""
+    m = _STRTOL.match(text)
+    assert m is not None
+    v = None
+    if text == "" or (m.group(2) and m.end() == len(text)):
+        v = int(m.group(1) + m.group(2)) if m.group(2) else 0
+        v = max(-(1 << 63), min((1 << 63) - 1, v))
+        v = (v + (1 << 31)) % (1 << 32) - (1 << 31)  # the cast to a C int
+    if v is None or (positive and v < 0):
+        kind = " positive" if positive else ""
+        raise ExpansionError(f'"{text}" is not a{kind} number (in "{name}" expansion)')
+    return v
+
 
 def _via_operator(name: str) -> Impl:
     def impl(ctx: Any, call: Call) -> str:
         vals = [a.expand(ctx) for a in call.args]
+        subject, params = vals[-1], vals[:-1]
+        # length's one number is Exim's second ("positive") one
+        first = 1 if name == "length" else 0
+        nums = [str(_item_number(p, i + first > 0, name)) for i, p in enumerate(params)]
         spec = ctx.registry.operators.get(name)
         if spec is None:
             raise call.error(f'unknown expansion operator "{name}"')
-        subject, params = vals[-1], vals[:-1]
-        r = spec.func(ctx, subject, *params) if spec.ctx else spec.func(subject, *params)
+        r = spec.func(ctx, subject, *nums) if spec.ctx else spec.func(subject, *nums)
         return like(r, subject)
 
     return impl
@@ -124,15 +145,24 @@ for _name, _lo, _hi in (("substr", 2, 3), ("length", 2, 2), ("hash", 2, 3), ("nh
     _builtin(_name, _lo, _hi)(_via_operator(_name))
 
 
+def _bytes(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def _text(b: bytes, *sources: str) -> str:
+    return like(b.decode("utf-8", "surrogateescape"), *sources)
+
+
 @_builtin("tr", 3, 3)
 def _tr(ctx: Any, call: Call) -> str:
     subject, frm, to = (a.expand(ctx) for a in call.args)
     if not to:
         return subject
-    table = {}
-    for i, ch in enumerate(frm):
-        table[ord(ch)] = to[i] if i < len(to) else to[-1]
-    return like(subject.translate(table), subject)
+    src, dst = _bytes(frm), _bytes(to)
+    table = bytes(range(256))
+    for i, ch in enumerate(src):  # byte by byte, as Exim; a later duplicate wins
+        table = table[:ch] + bytes([dst[i] if i < len(dst) else dst[-1]]) + table[ch + 1:]
+    return _text(_bytes(subject).translate(table), subject)
 
 
 @_builtin("sg", 3, 3)
@@ -173,7 +203,7 @@ def _search_from(pat: Any, subject: str, pos: int, ctx: Any) -> Any:
 
 # ---- extract, listextract
 
-_NUMBER = re.compile(r"\s*-?\d+\s*\Z")
+_FIELD_NUMBER = re.compile(r"\s*-?\d+\Z")
 
 
 @_builtin("extract", 2, 5)
@@ -182,89 +212,163 @@ def _extract(ctx: Any, call: Call) -> str:
     words = call.words
     if words and words[0] in ("json", "jsons"):
         return _extract_json(ctx, call, first, words[0] == "jsons")
-    if _NUMBER.match(first):
+    if _FIELD_NUMBER.match(first):
         if len(call.args) < 3:
-            raise call.error("Not enough arguments for 'extract' (min is 3)")
+            raise call.error("missing '{' for arg 3 of extract")
         seps = call.args[1].expand(ctx)
         subject = call.args[2].expand(ctx)
         found, value = _field(subject, int(first), seps)
         return call.yes_no(ctx, found, value, 3)
+    if not first:
+        raise call.error('first argument of "extract" must not be empty')
     if len(call.args) > 4:
-        raise call.error("Too many arguments for 'extract' (max is 4)")
+        raise call.error("curly-bracket problem in conditional yes/no parsing: did not close with '}'\n"
+                         f" remaining string is '{{{call.args[4].raw}}}}}'")
     subject = call.args[1].expand(ctx)
-    found, value = _named(subject, first)
-    return call.yes_no(ctx, found, value, 2)
+    value = _getkeyed(first, subject)
+    return call.yes_no(ctx, value is not None, value, 2)
 
 
 def _field(subject: str, n: int, seps: str) -> tuple[bool, str]:
-    fields = re.split("|".join(map(re.escape, seps)), subject) if seps else [subject]
+    """Field ``n`` of ``subject`` split at any of the separator bytes; 0 is the
+    whole string, negative numbers count from the end."""
     if n == 0:
         return True, subject
-    if n > 0 and n <= len(fields):
-        return True, like(fields[n - 1], subject)
-    if n < 0 and -n <= len(fields):
-        return True, like(fields[n], subject)
+    data = _bytes(subject)
+    fields = re.split(b"[" + re.escape(_bytes(seps)) + b"]", data) if seps else [data]
+    if 0 < n <= len(fields) or (n < 0 and -n <= len(fields)):
+        return True, _text(fields[n - 1 if n > 0 else n], subject)
     return False, ""
 
 
-_PAIR = re.compile(r'\s*([^\s=]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|(\S*))')
+_C_ESCAPE = re.compile(r"\\(?:[0-7]{1,3}|x[0-9a-fA-F]{1,2}|.)", re.S)
+_C_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "a": "\a"}
 
 
-def _named(subject: str, key: str) -> tuple[bool, str]:
-    for m in _PAIR.finditer(subject):
-        if m.group(1).lower() == key.lower():
-            v = m.group(2)
-            if v is not None:
-                v = re.sub(r"\\(.)", r"\1", v)
+def _dequote(s: str, i: int) -> tuple[str, int]:
+    """Exim's string_dequote(): a quoted string with backslash escapes, or a run
+    of non-space characters."""
+    n = len(s)
+    out: list[str] = []
+    if i < n and s[i] == '"':
+        i += 1
+        while i < n and s[i] != '"':
+            m = _C_ESCAPE.match(s, i) if s[i] == "\\" else None
+            if m is not None:
+                e = m.group()[1:]
+                if e[0] in "01234567":
+                    out.append(chr(int(e, 8) & 0xFF))
+                elif e[0] == "x" and len(e) > 1:
+                    out.append(chr(int(e[1:], 16)))
+                else:
+                    out.append(_C_ESCAPES.get(e, e))
+                i = m.end()
             else:
-                v = m.group(3)
-            return True, like(v, subject)
-    return False, ""
+                out.append(s[i])
+                i += 1
+        return "".join(out), min(i + 1, n)
+    j = i
+    while j < n and not s[j].isspace():
+        j += 1
+    return s[i:j], j
+
+
+def _getkeyed(key: str, s: str) -> str | None:
+    """Exim's expand_getkeyed(): the value of ``key=value`` in ``s``."""
+    n = len(s)
+    i = 0
+    while i < n and s[i].isspace():
+        i += 1
+    for _ in range(n + 1):
+        if i >= n:
+            break
+        start = i
+        while i < n and s[i] != "=" and not s[i].isspace():
+            i += 1
+        dkey = s[start:i]
+        while i < n and s[i].isspace():
+            i += 1
+        if i < n and s[i] == "=":
+            i += 1
+            while i < n and s[i].isspace():
+                i += 1
+        data, i = _dequote(s, i)
+        if dkey.lower() == key.lower():
+            return like(data, s)
+        while i < n and s[i].isspace():
+            i += 1
+    return None
 
 
 def _extract_json(ctx: Any, call: Call, first: str, dequote: bool) -> str:
     import json
 
     subject = call.args[1].expand(ctx)
+    numeric = bool(_FIELD_NUMBER.match(first))
+    if numeric and int(first) <= 0:
+        raise call.error('first argument of "extract" must be greater than zero')
+    text = subject.strip()
+    opener, closer = ("[", "]") if numeric else ("{", "}")
+    kind = "array" if numeric else "object"
+    if not text.startswith(opener):
+        raise call.error(f"missing '{opener}' wrapping {kind} for extract json")
+    if not text.endswith(closer):
+        raise call.error(f"missing '{closer}' wrapping {kind} for extract json")
     try:
-        data = json.loads(subject)
+        data = json.loads(text)
     except ValueError:
         return call.yes_no(ctx, False, None, 2)
     found = False
     value: Any = None
-    if _NUMBER.match(first) and isinstance(data, list):
+    if numeric and isinstance(data, list):
         i = int(first)
         if 1 <= i <= len(data):
             found, value = True, data[i - 1]
     elif isinstance(data, dict) and first in data:
         found, value = True, data[first]
-    text = None
+    out = None
     if found:
-        text = value if dequote and isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-        text = like(text, subject)
-    return call.yes_no(ctx, found, text, 2)
+        out = value if dequote and isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+        out = like(out, subject)
+    return call.yes_no(ctx, found, out, 2)
+
+
+_LISTEXTRACT_NUMBER = re.compile(r"\s*-?\d+\Z")
 
 
 @_builtin("listextract", 2, 4)
 def _listextract(ctx: Any, call: Call) -> str:
     n_text = call.args[0].expand(ctx)
-    if not _NUMBER.match(n_text):
-        raise call.error(f'first argument of "listextract" must be an integer')
+    if not _LISTEXTRACT_NUMBER.match(n_text):
+        raise call.error('first argument of "listextract" must be numeric')
     items = R.list_items(ctx, call.args[1].expand(ctx))
     n = int(n_text)
-    found = (1 <= n <= len(items)) or (n < 0 and -n <= len(items))
-    value = items[n - 1 if n > 0 else n] if found else None
-    return call.yes_no(ctx, found, value, 2)
+    if n < 0:  # from the end; further back than the first gives the first, as Exim
+        n = max(n + len(items) + 1, 1) if n + len(items) + 1 != 0 else 0
+    found = 1 <= n <= len(items)
+    return call.yes_no(ctx, found, items[n - 1] if found else None, 2)
 
 
 # ---- map, reduce, sort, filter
+
+
+def _inside(name: str, f: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``f``, with Exim's note of the item added to its errors."""
+
+    def run(ctx: Any) -> Any:
+        try:
+            return f(ctx)
+        except ExpansionError as exc:
+            raise type(exc)(f'{exc.message} inside "{name}" item', exc.span) from None
+
+    return run
 
 
 @_builtin("map", 2, 2)
 def _map(ctx: Any, call: Call) -> str:
     text = call.args[0].expand(ctx)
     sep = R.list_sep(text)
-    body = call.args[1].expand
+    body = _inside("map", call.args[1].expand)
     out = [R.bound(ctx, "item", it, body) for it in R.list_items(ctx, text)]
     return R.list_join(out, sep)
 
@@ -273,7 +377,7 @@ def _map(ctx: Any, call: Call) -> str:
 def _reduce(ctx: Any, call: Call) -> str:
     items = R.list_items(ctx, call.args[0].expand(ctx))
     value = call.args[1].expand(ctx)
-    body = call.args[2].expand
+    body = _inside("reduce", call.args[2].expand)
     b = ctx.bindings
     saved = (b.get("item"), b.get("value"))
     try:
@@ -290,16 +394,26 @@ def _reduce(ctx: Any, call: Call) -> str:
     return value
 
 
+# the conditions ${sort} accepts: Exim's numeric and string orderings
+_SORT_COMPARATORS = frozenset({"<", "<=", ">", ">=", "lt", "le", "gt", "ge", "lti", "lei", "gti", "gei"})
+
+
 @_builtin("sort", 3, 3)
 def _sort(ctx: Any, call: Call) -> str:
     import functools
 
+    from acl.expansion.syntax import COND_ARGS
+
     text = call.args[0].expand(ctx)
-    cmp_name = call.args[1].expand(ctx).strip()
+    cmp_name = call.args[1].expand(ctx)
+    if cmp_name not in _SORT_COMPARATORS:
+        if COND_ARGS.get(cmp_name) is None:
+            raise call.error("")  # Exim's message is empty here
+        raise call.error("comparator not handled for sort")
     spec = ctx.registry.conditions.get(cmp_name)
-    if spec is None or spec.nargs != 2:
-        raise call.error(f'bad comparator "{cmp_name}" in sort')
-    extract = call.args[2].expand
+    if spec is None:
+        raise call.error(f'unknown condition "{cmp_name}"')
+    extract = _inside("sort", call.args[2].expand)
     items = R.list_items(ctx, text)
     keys = [R.bound(ctx, "item", it, extract) for it in items]
 
@@ -316,7 +430,7 @@ def _sort(ctx: Any, call: Call) -> str:
 
 def compile_filter(node: N.Filter) -> Fn:
     lst = compile_arg(node.list)
-    cond = compile_condition_fn(node.cond)
+    cond = _inside("filter", compile_condition_fn(node.cond))
 
     def run(ctx: Any) -> str:
         text = lst(ctx)  # type: ignore[misc]

@@ -138,8 +138,10 @@ def _private_iter_list(text: str, sep: str = ":") -> Iterator[str]:
 
 try:  # the shared list module, once its developer has written it
     from acl.runtime.lists import iter_list as _shared_iter_list  # type: ignore[import-not-found]
+    from acl.runtime.lists import list_separator as _list_separator
 except ImportError:  # pragma: no cover - depends on the other module's progress
     _shared_iter_list = None
+    _list_separator = None
 
 
 def list_items(ctx: Any, text: str) -> list[str]:
@@ -156,6 +158,9 @@ def list_items(ctx: Any, text: str) -> list[str]:
 
 
 def list_sep(text: str) -> str:
+    """The separator of an Exim list (``<x`` at the start changes it)."""
+    if _list_separator is not None:
+        return _list_separator(text)[0]
     s = text.lstrip()
     if len(s) >= 2 and s[0] == "<" and not s[1].isalnum() and not s[1].isspace():
         return s[1]
@@ -163,12 +168,16 @@ def list_sep(text: str) -> str:
 
 
 def list_join(items: list[str], sep: str) -> str:
-    """Items joined as Exim builds an output list: separators inside doubled."""
+    """Items joined as Exim builds an output list: separators inside doubled, and
+    an empty item after the first written as one space so that it is not lost."""
     from acl.runtime.values import join
 
     parts: list[str] = []
     for i, it in enumerate(items):
         if i:
             parts.append(sep)
+            if not it:
+                parts.append(" ")
+                continue
         parts.append(type(it)(it.replace(sep, sep + sep)) if sep in it else it)
     return join(parts)
