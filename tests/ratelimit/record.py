@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -67,6 +68,19 @@ SCENARIOS: dict[str, tuple[list[tuple[str, str]], list[list[str]]]] = {
 }
 
 
+# Scenarios where time matters: seconds to wait before each session. The start
+# time of each session is recorded; the tests compare rates with a tolerance.
+TIMED: dict[str, list[float]] = {
+    "decay_strict": [0, 1, 1, 3, 6],
+    "decay_leaky": [0, 0.5, 0.5, 2, 8],
+    "decay_unique": [0, 1, 5],
+}
+SCENARIOS["decay_strict"] = ([("rcpt", "3/4s/strict")], [M1] * 5)
+SCENARIOS["decay_leaky"] = ([("rcpt", "2/3s/per_rcpt"), ("rcpt", "2/3s/per_rcpt/readonly")],
+                            [M1] * 5)
+SCENARIOS["decay_unique"] = ([("rcpt", "4/3s/per_addr/strict")], [M1] * 3)
+
+
 def config(spool: Path, checks: list[tuple[str, str]]) -> str:
     by_where: dict[str, list[str]] = {}
     for i, (where, value) in enumerate(checks):
@@ -101,6 +115,10 @@ def run(name: str) -> dict:
     if name in SEPARATE:
         outputs = [run_one(f"{name}{i}", [c], sessions)[0] for i, c in enumerate(checks)]
         return {"checks": checks, "sessions": sessions, "exim": outputs, "separate": True}
+    if name in TIMED:
+        logs, starts = run_one(name, checks, sessions)
+        return {"checks": checks, "sessions": sessions, "exim": logs,
+                "starts": [t - starts[0] for t in starts]}
     return {"checks": checks, "sessions": sessions, "exim": run_one(name, checks, sessions)}
 
 
@@ -112,8 +130,12 @@ def run_one(name: str, checks: list[tuple[str, str]], sessions: list[list[str]])
     os.chown(spool, exim.pw_uid, exim.pw_gid)
     conf = WORK / f"{name}.conf"
     conf.write_text(config(spool, checks))
-    outputs = []
-    for cmds in sessions:
+    outputs: list = []
+    waits = TIMED.get(name)
+    for n, cmds in enumerate(sessions):
+        if waits is not None:
+            time.sleep(waits[n])
+            outputs.append(time.time())
         proc = subprocess.run(["/usr/sbin/exim", "-C", str(conf), "-bh", "10.0.0.1"],
                               input="\n".join(cmds + ["quit"]) + "\n", capture_output=True,
                               text=True, timeout=60)
@@ -121,7 +143,9 @@ def run_one(name: str, checks: list[tuple[str, str]], sessions: list[list[str]])
         # Only the RATE lines and ratelimit errors: the order of stdout vs stderr
         # is not kept, and the SMTP replies are not what is being checked.
         outputs.append([ln for ln in lines if ln.startswith("LOG: ") and _KEEP.match(ln)])
-    return outputs
+    if waits is None:
+        return outputs
+    return [outputs[i] for i in range(1, len(outputs), 2)], outputs[0::2]
 
 
 def main(names: list[str]) -> None:

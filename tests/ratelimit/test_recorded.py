@@ -13,7 +13,7 @@ from acl.ratelimit import (MemoryStore, RateLimiter, RateLimitError, SqliteStore
                            parse_ratelimit)
 
 DATA = Path(__file__).parent / "data"
-SCENARIOS = sorted(p.stem for p in DATA.glob("*.json"))
+SCENARIOS = sorted(p.stem for p in DATA.glob("*.json") if not p.stem.startswith("decay_"))
 _MAIL = re.compile(r"mail from:<([^>]*)>(?: SIZE=(\d+))?", re.I)
 _RCPT = re.compile(r"rcpt to:<([^>]*)>", re.I)
 
@@ -24,10 +24,16 @@ def _expand(value: str, variables: dict[str, str]) -> str:
     return value
 
 
-def replay(checks: list[list[str]], sessions: list[list[str]], store) -> list[list[str]]:
-    now = 1_700_000_000.0
+T0 = 1_700_000_000.0
+
+
+def replay(checks: list[list[str]], sessions: list[list[str]], store,
+           starts: list[float] | None = None) -> list[list[str]]:
+    now = T0
     out: list[list[str]] = []
-    for cmds in sessions:
+    for n, cmds in enumerate(sessions):
+        if starts is not None:
+            now = T0 + starts[n]
         lines: list[str] = []
         out.append(lines)
         limiter = RateLimiter(store)
@@ -90,3 +96,22 @@ def test_matches_exim(name: str, backend: str, tmp_path: Path) -> None:
         got.extend(replay(checks, data["sessions"], store))
     expected = [_exim_lines(s) for s in data["exim"]]
     assert got == expected
+
+
+def _rates(lines: list[str]) -> tuple[list[list[str]], list[float]]:
+    words = [ln.split() for ln in lines]
+    return [w[:3] + w[4:] for w in words], [float(w[3]) for w in words]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in DATA.glob("decay_*.json")))
+def test_timed_matches_exim(name: str) -> None:
+    """Time-dependent scenarios: Exim's sessions started at recorded offsets,
+    so decisions must agree exactly and rates within the timing jitter."""
+    data = json.loads((DATA / f"{name}.json").read_text())
+    got = replay(data["checks"], data["sessions"], MemoryStore(), data["starts"])
+    expected = [_exim_lines(s) for s in data["exim"]]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        (g_words, g_rates), (e_words, e_rates) = _rates(g), _rates(e)
+        assert g_words == e_words
+        assert g_rates == pytest.approx(e_rates, abs=0.15)
