@@ -160,6 +160,17 @@ def test_hostile_keys_stored_verbatim(tmp_path: Path) -> None:
     assert db.execute("SELECT count(*) FROM ratelimit").fetchone()[0] == len(HOSTILE_KEYS)
 
 
+def _run_all(target, argsets: list[tuple]) -> None:
+    """Run ``target`` in one process per argument tuple, all at once."""
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=target, args=args) for args in argsets]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+        assert p.exitcode == 0
+
+
 def _hammer(path: str, n: int) -> None:
     store = SqliteStore(path)
 
@@ -175,13 +186,7 @@ def _hammer(path: str, n: int) -> None:
 def test_concurrent_processes_count_exactly(tmp_path: Path) -> None:
     path = str(tmp_path / "ratelimit.sqlite")
     SqliteStore(path).close()
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_hammer, args=(path, 200)) for _ in range(6)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-        assert p.exitcode == 0
+    _run_all(_hammer, [(path, 200)] * 6)
     got = SqliteStore(path).get("shared key")
     assert got is not None and got.rate == 1200.0
 
@@ -199,13 +204,7 @@ def test_concurrent_limiters_update_atomically(tmp_path: Path) -> None:
     a lost update would show as a missing unit."""
     path = str(tmp_path / "ratelimit.sqlite")
     SqliteStore(path).close()
-    ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_limit_many, args=(path, 1000.0 + k * 1e-3)) for k in range(4)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(timeout=120)
-        assert p.exitcode == 0
+    _run_all(_limit_many, [(path, 1000.0 + k * 1e-3) for k in range(4)])
     got = SqliteStore(path).get("1h/per_cmd/h")
     assert got is not None and round(got.rate) == 400
 
