@@ -80,7 +80,8 @@ class MemoryStore:
 class SqliteStore:
     """The default store: ``<spool>/db/ratelimit.sqlite`` in WAL mode. Each
     update is one IMMEDIATE transaction, which takes SQLite's write lock before
-    reading, so concurrent read-modify-writes of one key serialise."""
+    reading, so concurrent read-modify-writes of one key serialise. Open one
+    per process (a connection must not cross a fork)."""
 
     def __init__(self, path: str, *, timeout: float = 30.0) -> None:
         self.path = path
