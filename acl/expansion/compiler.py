@@ -57,6 +57,24 @@ def compile_seq(e: N.Expansion, nested: bool = False) -> tuple[Fn, str | None]:
             fns.append(compile_part(p))
     if not fns:
         return _const(""), ""
+    if any(c is not None and "\0" in c for c in consts):  # Exim's strings end at a NUL
+        fn, const = _compile_fns(fns, consts, nested)
+        if const is not None:
+            const = const.partition("\0")[0]
+            return _const(const), const
+        return _cut_at_nul(fn), None
+    return _compile_fns(fns, consts, nested)
+
+
+def _cut_at_nul(f: Fn) -> Fn:
+    def run(ctx: Any) -> str:
+        out = f(ctx)
+        return like(out.partition("\0")[0], out)
+
+    return run
+
+
+def _compile_fns(fns: list[Fn], consts: list[str | None], nested: bool) -> tuple[Fn, str | None]:
     if len(fns) == 1 and consts[0] is not None:
         return fns[0], consts[0]
     if len(fns) == 1 and not nested:
@@ -156,6 +174,24 @@ def _var(p: N.Var) -> Fn:
     return run
 
 
+def resolve_operator(reg: Any, name: str) -> tuple[Any, tuple[str, ...]] | None:
+    """The registry entry and ``_N`` parameters for operator ``name`` (None:
+    unknown). ``quote_<lookup>`` gives (None, (lookup, options))."""
+    spec = reg.operators.get(name)
+    if spec is not None:
+        return spec, ()
+    if name.startswith("quote_"):
+        ltype, _, opts = name[6:].partition("_")
+        return None, (ltype, opts)
+    base, *rest = name.split("_")
+    if not rest:
+        return None
+    spec = reg.operators.get(_ABBREV.get(base, base))
+    if spec is None or not spec.params[0] <= len(rest) <= spec.params[1]:
+        return None
+    return spec, tuple(rest)
+
+
 def _operator(p: N.Operator) -> Fn:
     name, span = p.name, p.span
     subj, const = compile_seq(p.subject, nested=True)
@@ -167,22 +203,22 @@ def _operator(p: N.Operator) -> Fn:
             hit = folded.get(id(reg))
             if hit is not None:
                 return hit
+        found = resolve_operator(reg, name)
+        if found is None:
+            raise ExpansionError(f'unknown expansion operator "{name}"', span)
         s = subj(ctx)
-        spec = reg.operators.get(name)
-        params: tuple[str, ...] = ()
+        spec, params = found
         if spec is None:
-            if name.startswith("quote_"):
-                from acl import lookups  # type: ignore[attr-defined]
+            from acl import lookups  # type: ignore[attr-defined]
 
-                ltype, _, opts = name[6:].partition("_")
-                return like(lookups.quote(ctx, ltype, s, opts or None), s)
-            base, *rest = name.split("_")
-            base = _ABBREV.get(base, base) if rest else base
-            spec = reg.operators.get(base) if rest else None
-            if spec is None or not spec.params[0] <= len(rest) <= spec.params[1]:
-                raise ExpansionError(f'unknown expansion operator "{name}"', span)
-            params = tuple(rest)
-        r = spec.func(ctx, s, *params) if spec.ctx else spec.func(s, *params)
+            return like(lookups.quote(ctx, params[0], s, params[1] or None), s)
+        try:
+            r = spec.func(ctx, s, *params) if spec.ctx else spec.func(s, *params)
+        except ExpansionError as exc:
+            if params and f'"{spec.name}_' in exc.message:  # Exim quotes the name as written
+                exc.message = exc.message.replace(f'"{spec.name}_' + "_".join(params), f'"{name}')
+                exc.args = (exc.message,)
+            raise
         r = like(r, s)
         if const is not None and spec.pure and type(r) is str:
             folded[id(reg)] = r
@@ -192,13 +228,18 @@ def _operator(p: N.Operator) -> Fn:
 
 
 def _if(p: N.If) -> Fn:
+    from acl.expansion.static_check import StaticCheck
+
     cond = compile_condition_fn(p.cond)
     yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
+    skip_yes, skip_no = StaticCheck(p.yes), StaticCheck(p.no)
     span = p.span
 
     def run(ctx: Any) -> str:
         if cond(ctx):
+            skip_no(ctx)
             return yes(ctx) if yes is not None else "true"
+        skip_yes(ctx)
         if fail:
             raise ForcedFail('"if" failed and "fail" requested', span)
         return no(ctx) if no is not None else ""
@@ -207,9 +248,12 @@ def _if(p: N.If) -> Fn:
 
 
 def _lookup(p: N.Lookup) -> Fn:
+    from acl.expansion.static_check import StaticCheck
+
     ltype, span = p.type, p.span
     key, source = compile_arg(p.key), compile_arg(p.source)
     yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
+    skip_yes, skip_no = StaticCheck(p.yes), StaticCheck(p.no)
 
     def run(ctx: Any) -> str:
         from acl import lookups  # type: ignore[attr-defined]
@@ -218,9 +262,11 @@ def _lookup(p: N.Lookup) -> Fn:
         src = source(ctx)  # type: ignore[misc]
         value = lookups.lookup(ctx, ltype, k, src)
         if value is not None:
+            skip_no(ctx)
             if yes is None:
                 return value
             return R.bound(ctx, "value", value, yes)  # type: ignore[no-any-return]
+        skip_yes(ctx)
         if fail:
             raise ForcedFail('"lookup" failed and "fail" requested', span)
         return no(ctx) if no is not None else ""

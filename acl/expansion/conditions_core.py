@@ -25,13 +25,33 @@ def compile_condition(c: N.Cond) -> CondFn:
     if isinstance(c, N.Def):
         return _def(c)
     if isinstance(c, N.AndOr):
-        subs = tuple(compile_condition(x) for x in c.conds)
-        if c.op == "and":
-            return lambda ctx: all(f(ctx) for f in subs)
-        return lambda ctx: any(f(ctx) for f in subs)
+        return _andor(c)
     if isinstance(c, N.ForAll):
         return _forall(c)
     raise AssertionError(c)  # pragma: no cover
+
+
+def _andor(c: N.AndOr) -> CondFn:
+    """Short-circuit as Exim: the subconditions after the deciding one are only
+    read, and an error in one names the combinator."""
+    from acl.expansion.static_check import StaticCheck
+
+    suffix = f' inside "{c.op}{{...}}" condition'
+    subs = tuple((compile_condition(x), StaticCheck(x)) for x in c.conds)
+    stop_on = c.op == "or"
+
+    def run(ctx: Any) -> bool:
+        try:
+            for i, (f, _) in enumerate(subs):
+                if f(ctx) == stop_on:
+                    for _, skip in subs[i + 1:]:
+                        skip(ctx)
+                    return stop_on
+            return not stop_on
+        except ExpansionError as exc:
+            raise type(exc)(exc.message + suffix, exc.span) from None
+
+    return run
 
 
 def _simple(name: str, args: tuple[N.Expansion, ...], span: Any) -> CondFn:
@@ -82,7 +102,10 @@ def json_items(text: str, dequote: bool, what: str) -> list[str]:
 
 def _forall(c: N.ForAll) -> CondFn:
     lst = compile_arg(c.list)
+    from acl.expansion.static_check import StaticCheck
+
     inner = compile_condition(c.cond)
+    skip = StaticCheck(c.cond)
     want_all = c.name.startswith("forall")
     json_mode = c.name.partition("_")[2]
     name = c.name
@@ -94,6 +117,7 @@ def _forall(c: N.ForAll) -> CondFn:
         else:
             items = R.list_items(ctx, text)
         if not items:  # Exim: false over an empty list, forall included
+            skip(ctx)
             return False
         for it in items:
             r = R.bound(ctx, "item", it, inner)

@@ -19,12 +19,15 @@ from acl.runtime.values import TaintedStr, join, like
 class Arg:
     """One brace argument, compiled but not expanded (the ItemArg protocol)."""
 
-    __slots__ = ("raw", "span", "_fn")
+    __slots__ = ("raw", "span", "_fn", "skip")
 
     def __init__(self, e: N.Expansion) -> None:
+        from acl.expansion.static_check import StaticCheck
+
         self.raw = e.raw
         self.span = e.span
         self._fn = compile_arg(e)
+        self.skip = StaticCheck(e)  # call when Exim would read it without evaluating
 
     def expand(self, ctx: Any) -> str:
         return self._fn(ctx)  # type: ignore[misc]
@@ -48,9 +51,13 @@ class Call:
         yes = args[first] if len(args) > first else None
         no = args[first + 1] if len(args) > first + 1 else None
         if found:
+            if no is not None:
+                no.skip(ctx)
             if yes is None:
                 return value or ""
             return R.bound(ctx, "value", value or "", yes.expand)  # type: ignore[no-any-return]
+        if yes is not None:
+            yes.skip(ctx)
         if self.fail:
             raise ForcedFail(f'"{self.name}" failed and "fail" requested', self.span)
         return no.expand(ctx) if no is not None else ""
@@ -69,6 +76,10 @@ def _builtin(name: str, lo: int, hi: int) -> Callable[[Impl], Impl]:
         return f
 
     return deco
+
+
+def is_item(ctx: Any, name: str) -> bool:
+    return name in _BUILTIN or name in ctx.registry.items
 
 
 def _check_count(name: str, n: int, lo: int, hi: int, span: Any) -> None:
@@ -368,6 +379,7 @@ def _inside(name: str, f: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _map(ctx: Any, call: Call) -> str:
     text = call.args[0].expand(ctx)
     sep = R.list_sep(text)
+    _inside("map", call.args[1].skip)(ctx)
     body = _inside("map", call.args[1].expand)
     out = [R.bound(ctx, "item", it, body) for it in R.list_items(ctx, text)]
     return R.list_join(out, sep)
@@ -377,6 +389,7 @@ def _map(ctx: Any, call: Call) -> str:
 def _reduce(ctx: Any, call: Call) -> str:
     items = R.list_items(ctx, call.args[0].expand(ctx))
     value = call.args[1].expand(ctx)
+    _inside("reduce", call.args[2].skip)(ctx)
     body = _inside("reduce", call.args[2].expand)
     b = ctx.bindings
     saved = (b.get("item"), b.get("value"))
@@ -413,6 +426,7 @@ def _sort(ctx: Any, call: Call) -> str:
     spec = ctx.registry.conditions.get(cmp_name)
     if spec is None:
         raise call.error(f'unknown condition "{cmp_name}"')
+    _inside("sort", call.args[2].skip)(ctx)
     extract = _inside("sort", call.args[2].expand)
     items = R.list_items(ctx, text)
     keys = [R.bound(ctx, "item", it, extract) for it in items]
@@ -429,11 +443,15 @@ def _sort(ctx: Any, call: Call) -> str:
 
 
 def compile_filter(node: N.Filter) -> Fn:
+    from acl.expansion.static_check import StaticCheck
+
     lst = compile_arg(node.list)
     cond = _inside("filter", compile_condition_fn(node.cond))
+    skip = _inside("filter", StaticCheck(node.cond))
 
     def run(ctx: Any) -> str:
         text = lst(ctx)  # type: ignore[misc]
+        skip(ctx)
         keep = [it for it in R.list_items(ctx, text) if R.bound(ctx, "item", it, cond)]
         return R.list_join(keep, R.list_sep(text))
 

@@ -37,10 +37,16 @@ def unescape(tok: str) -> str:
         body = tok[2:]
         return body[:-2] if body.endswith("\\N") else body
     if c in "01234567":
-        return chr(int(tok[1:], 8) & 0xFF)
+        return _byte(int(tok[1:], 8) & 0xFF)
     if c == "x":
-        return chr(int(tok[2:], 16)) if len(tok) > 2 else "\0"
+        return _byte(int(tok[2:], 16)) if len(tok) > 2 else "\0"
     return _SIMPLE_ESC.get(c, c)
+
+
+def _byte(v: int) -> str:
+    """One byte as text: bytes above 127 as the surrogate escapes that stand for
+    undecodable bytes (written back out as the byte itself)."""
+    return chr(v) if v < 0x80 else chr(0xDC00 + v)
 
 
 _SPANS: dict[tuple[int, int], Span] = {}

@@ -5,7 +5,6 @@ available, a private splitter with the same rules)."""
 from __future__ import annotations
 
 import re
-from email.header import decode_header
 from typing import Any, Callable, Iterator
 
 from acl.errors import ExpansionError
@@ -53,19 +52,52 @@ def variable(ctx: Any, name: str) -> str | None:
     return taint(v) if spec.tainted else v
 
 
-def _decode_2047(s: str) -> str:
+def known_variable(ctx: Any, name: str) -> bool:
+    """Whether ``$name`` names a variable (set or not), without reading it."""
+    if name in ("item", "value") or ACL_VAR.match(name) or name in ctx.variables:
+        return True
+    reg = ctx.registry.variables
+    if name in reg:
+        return True
+    return any(p.prefix and name.startswith(p.name) for p in reg.values())
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?\s]*)?\?([QqBb])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(\?=)[ \t\r\n]+(?==\?)")
+
+
+def _word_bytes(enc: str, text: str) -> bytes | None:
+    import base64
+    import binascii
+    import quopri
+
+    try:
+        if enc in "Bb":
+            return base64.b64decode(text + "=" * (-len(text) % 4))
+        return quopri.decodestring(text.replace("_", " ").encode("ascii", "surrogateescape"), header=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _decode_2047(s: str, translate: bool = True) -> str:
+    """RFC 2047 encoded words decoded as Exim does: into UTF-8 (``translate``),
+    or left as the raw bytes for ``$bh_``; an unknown charset gives the raw bytes."""
     if "=?" not in s:
         return s
-    try:
-        out = []
-        for part, charset in decode_header(s):
-            if isinstance(part, bytes):
-                out.append(part.decode(charset or "ascii", errors="replace"))
-            else:
-                out.append(part)
-        return "".join(out)
-    except (LookupError, ValueError):
-        return s
+    s = _BETWEEN_WORDS.sub(r"\1", s)
+
+    def word(m: re.Match[str]) -> str:
+        raw = _word_bytes(m.group(2), m.group(3))
+        if raw is None:
+            return m.group()
+        if translate:
+            try:
+                return raw.decode(m.group(1))
+            except (LookupError, UnicodeDecodeError):
+                pass
+        return raw.decode("utf-8", "surrogateescape")
+
+    return _ENCODED_WORD.sub(word, s)
 
 
 def header(ctx: Any, kind: str, name: str, exists_only: bool = False) -> str | None:
@@ -104,7 +136,7 @@ def header(ctx: Any, kind: str, name: str, exists_only: bool = False) -> str | N
         out = ":".join(pieces)
     else:
         out = (",\n" if comma else "\n").join(p for p in pieces if p)
-        out = _decode_2047(out)  # $bh_ decodes too, only without charset translation
+        out = _decode_2047(out, kind != "bh")  # $bh_ decodes without charset translation
     return TaintedStr(out)
 
 
