@@ -159,7 +159,7 @@ def compile_part(p: N.Part) -> Fn:
 
 def _var(p: N.Var) -> Fn:
     name, span = p.name, p.span
-    msg = f'unknown variable in "${{{name}}}"' if p.braced else f'unknown variable name "{name}"'
+    msg = R.unknown_variable(name, p.braced)
     if name in ("item", "value"):
         return lambda ctx: ctx.bindings.get(name, "")
     if R.ACL_VAR.match(name):
@@ -236,13 +236,17 @@ def _if(p: N.If) -> Fn:
     span = p.span
 
     def run(ctx: Any) -> str:
-        if cond(ctx):
-            skip_no(ctx)
-            return yes(ctx) if yes is not None else "true"
-        skip_yes(ctx)
-        if fail:
-            raise ForcedFail('"if" failed and "fail" requested', span)
-        return no(ctx) if no is not None else ""
+        saved = R.saved_captures(ctx)
+        try:
+            if cond(ctx):
+                skip_no(ctx)
+                return yes(ctx) if yes is not None else "true"
+            skip_yes(ctx)
+            if fail:
+                raise ForcedFail('"if" failed and "fail" requested', span)
+            return no(ctx) if no is not None else ""
+        finally:
+            R.restore_captures(ctx, saved)
 
     return run
 

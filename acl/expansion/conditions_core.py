@@ -75,7 +75,7 @@ def _def(c: N.Def) -> CondFn:
     def run(ctx: Any) -> bool:
         v = R.variable(ctx, name)
         if v is None:
-            raise ExpansionError(f'unknown variable "{name}" after "def:"', span)
+            raise ExpansionError(f'unknown variable "{name}" after "def:"{R.unknown_hint(name)}', span)
         return v != ""
 
     return run

@@ -184,6 +184,15 @@ def _sg(ctx: Any, call: Call) -> str:
     pat = rx.compile_regex(pattern)
     insert = compile_expansion(sub)
     out: list[str] = []
+    saved = R.saved_captures(ctx)
+    try:
+        _sg_loop(ctx, pat, insert, subject, out)
+    finally:
+        R.restore_captures(ctx, saved)
+    return like(join(out), subject)
+
+
+def _sg_loop(ctx: Any, pat: Any, insert: Any, subject: str, out: list[str]) -> None:
     pos = 0
     n = len(subject)
     for _ in range(n + 1):
@@ -202,7 +211,6 @@ def _sg(ctx: Any, call: Call) -> str:
         else:
             pos = m.end()
     out.append(subject[pos:])
-    return like(join(out), subject)
 
 
 def _search_from(pat: Any, subject: str, pos: int, ctx: Any) -> Any:
@@ -214,7 +222,7 @@ def _search_from(pat: Any, subject: str, pos: int, ctx: Any) -> Any:
 
 # ---- extract, listextract
 
-_FIELD_NUMBER = re.compile(r"\s*-?\d+\Z")
+_FIELD_NUMBER = re.compile(r"\s*-?\d+\s*\Z")
 
 
 @_builtin("extract", 2, 5)

@@ -63,6 +63,8 @@ def translate(exc: UnexpectedInput, text: str, span_at: Callable[[int, int], Spa
         else:
             msg = "$ not followed by letter, digit, or {"
         msg += _where(values)
+    elif at_end and _unterminated_header(values):
+        msg = "missing or misplaced { or } - could be header name not terminated by colon"
     else:
         msg = _prefix_message(values) or _message(values, text, pos, found, at_end)
     return ExpansionSyntaxError(msg, span)
@@ -76,6 +78,17 @@ def _where(values: list[Any]) -> str:
             scanned = _scan(values[i + 1:])
             return "" if isinstance(scanned, str) else scanned[0][-1].where()
     return ""
+
+
+def _unterminated_header(values: list[Any]) -> bool:
+    """``def:h_name`` ran to the end of the string: no colon ended the name."""
+    for t in _tokens(values):
+        if t.type == "DEFNAME" and "_" in t and t.split("_", 1)[0] in _HEADER_PREFIXES and not t.endswith(":"):
+            return True
+    return False
+
+
+_HEADER_PREFIXES = frozenset({"h", "header", "rh", "rheader", "bh", "bheader", "lh", "lheader"})
 
 
 def _tokens(values: list[Any]) -> Any:

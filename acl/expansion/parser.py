@@ -429,6 +429,8 @@ def _depth(e: N.Expansion) -> int:
 
 def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
     """Parse ``text`` into an :class:`~acl.expansion.nodes.Expansion`."""
+    if type(text) is not str:  # lark-cython takes exact str only
+        text = str.__str__(text)
     with _LOCK:
         _BUILD.text, _BUILD.origin = text, origin
         try:

@@ -11,7 +11,21 @@ from acl.errors import ExpansionError
 from acl.runtime.values import TaintedStr, taint
 
 _MISSING = object()
-ACL_VAR = re.compile(r"acl_[cm](?:[0-9]|_[A-Za-z0-9_]+)\Z")
+ACL_VAR = re.compile(r"acl_[cm](?:[0-9_][A-Za-z0-9_]*)?\Z")
+
+
+def unknown_hint(name: str) -> str:
+    """Exim's hint after an unknown variable name that looks like an ACL variable."""
+    if not name.startswith("acl_") or ACL_VAR.match(name):
+        return ""
+    if name[4:5] not in ("c", "m"):
+        return " (user-defined ACL variables must start acl_c or acl_m)"
+    return " (6th character of a user-defined ACL variable must be a digit or underscore)"
+
+
+def unknown_variable(name: str, braced: bool = False) -> str:
+    msg = f'unknown variable in "${{{name}}}"' if braced else f'unknown variable name "{name}"'
+    return msg + unknown_hint(name)
 _ADDRESS_HEADERS = frozenset({"bcc", "cc", "from", "reply-to", "sender", "to"})
 HEADER_MAXLEN = 64 * 1024
 
@@ -30,6 +44,24 @@ def bound(ctx: Any, name: str, value: str, fn: Callable[[Any], Any]) -> Any:
             b[name] = old  # type: ignore[assignment]
 
 
+_CAPTURE_KEYS = tuple(str(i) for i in range(10))
+
+
+def saved_captures(ctx: Any) -> dict[str, str]:
+    b = ctx.bindings
+    return {k: b[k] for k in _CAPTURE_KEYS if k in b}
+
+
+def restore_captures(ctx: Any, saved: dict[str, str]) -> None:
+    """Put back $0..$9 as they were: Exim restores them after ${if} and ${sg}."""
+    b = ctx.bindings
+    for k in _CAPTURE_KEYS:
+        if k in saved:
+            b[k] = saved[k]
+        else:
+            b.pop(k, None)
+
+
 def variable(ctx: Any, name: str) -> str | None:
     """The value of ``$name``, "" when known but unset, None when unknown."""
     if name in ("item", "value"):
@@ -45,6 +77,8 @@ def variable(ctx: Any, name: str) -> str | None:
                 break
     if spec is None:
         v = ctx.variables.get(name)
+        if v is None and name.startswith("r_"):  # router variables: unset here
+            return ""
         return v
     v = spec.getter(ctx) if spec.getter is not None else ctx.variables.get(name)
     if v is None:
@@ -54,7 +88,7 @@ def variable(ctx: Any, name: str) -> str | None:
 
 def known_variable(ctx: Any, name: str) -> bool:
     """Whether ``$name`` names a variable (set or not), without reading it."""
-    if name in ("item", "value") or ACL_VAR.match(name) or name in ctx.variables:
+    if name in ("item", "value") or ACL_VAR.match(name) or name in ctx.variables or name.startswith("r_"):
         return True
     reg = ctx.registry.variables
     if name in reg:

@@ -52,9 +52,7 @@ def _errors(root: Any, ctx: Any) -> Iterator[ExpansionError]:
             stack.extend(reversed(node.parts))
         elif t is N.Var:
             if not R.known_variable(ctx, node.name):
-                msg = f'unknown variable in "${{{node.name}}}"' if node.braced else \
-                    f'unknown variable name "{node.name}"'
-                yield ExpansionError(msg, node.span)
+                yield ExpansionError(R.unknown_variable(node.name, node.braced), node.span)
         elif t is N.Operator:
             if resolve_operator(ctx.registry, node.name) is None:
                 yield ExpansionError(f'unknown expansion operator "{node.name}"', node.span)

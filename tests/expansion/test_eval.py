@@ -25,7 +25,7 @@ from acl.runtime.values import is_tainted
         ("${if forall{a:b}{eq{$item}{a}}{y}{n}}", "n"),
         ("${if forany{a:b}{eq{$item}{a}}{y}{n}}$item", "y"),
         ("${if eq{a}{a}{y}{n}}x}y", "yx}y"),
-        ("${if match{abc}{(b)}{$1}{}}$1", "bb"),
+        ("${if match{abc}{(b)}{$1}{}}$1", "b"),  # captures end with the if
         ("${if def:h_to:{y}{n}}", "y"),
         ("${if def:h_nosuch:{y}{n}}", "n"),
         ("${if def:acl_m_x{y}{n}}", "n"),
