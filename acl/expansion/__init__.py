@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from acl.expansion.compiler import Compiled, compile_expansion as _compile
+from acl.errors import ExpansionSyntaxError
 from acl.expansion.parser import parse
+from acl.expansion.prefix import first_error
 from acl.source import Span
 
 
@@ -17,7 +19,12 @@ def compile_expansion(text: str, *, origin: Span | None = None) -> Compiled:
 
 def expand(text: str, ctx: Any, *, origin: Span | None = None) -> str:
     """Expand ``text`` in ``ctx``."""
-    return _compile(text, origin).fn(ctx)
+    try:
+        compiled = _compile(text, origin)
+    except ExpansionSyntaxError as exc:
+        first_error(exc, ctx)  # an error Exim meets in the text before this one
+        raise
+    return compiled.fn(ctx)
 
 
 def eval_condition_text(text: str, ctx: Any, *, origin: Span | None = None) -> bool:

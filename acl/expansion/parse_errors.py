@@ -67,7 +67,14 @@ def translate(exc: UnexpectedInput, text: str, span_at: Callable[[int, int], Spa
         msg = "missing or misplaced { or } - could be header name not terminated by colon"
     else:
         msg = _prefix_message(values) or _message(values, text, pos, found, at_end)
-    return ExpansionSyntaxError(msg, span)
+    err = ExpansionSyntaxError(msg, span)
+    try:
+        from acl.expansion.prefix import pieces
+
+        err.prefix = pieces(values, text)  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - the prefix is a refinement; never hide the error
+        err.prefix = []  # type: ignore[attr-defined]
+    return err
 
 
 def _where(values: list[Any]) -> str:
