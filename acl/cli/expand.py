@@ -9,6 +9,7 @@ arguments, the exit status is 1 if any expansion failed (Exim exits 0).
 from __future__ import annotations
 
 import io
+import re
 import sys
 from typing import IO, Any, Callable
 
@@ -50,10 +51,11 @@ def load_configuration(path: str | None, defines: dict[str, str], err: IO[str]) 
     return load_config(path, defines=defines)
 
 
-def read_logical_line(stdin: IO[bytes]) -> bytes | None:
+def read_logical_line(stdin: Any) -> bytes | None:
     """One logical line as Exim's get_stdinput() builds it: fgets-sized chunks,
     trailing white space removed, a final backslash joins the next chunk with its
-    leading white space removed; a blank chunk ends the line. None at end of input."""
+    leading white space removed; a blank chunk ends the line. None at end of input.
+    ``stdin`` needs only ``readline(limit)``."""
     parts: list[bytes] = []
     had_input = False
     for i in range(MAX_CONTINUATIONS):
@@ -69,6 +71,42 @@ def read_logical_line(stdin: IO[bytes]) -> bytes | None:
             break
         parts[-1] = chunk[:-1]
     return b"".join(parts) if had_input else None
+
+
+class _StdinChunks:
+    """``readline(limit)`` over standard input read in large chunks. Output is
+    flushed only when no further input is at hand (just before a read that may
+    wait), so a program talking to us line by line still sees each answer as
+    Exim's does, while a batch of lines costs no write per line."""
+
+    READ_SIZE = 1 << 16
+
+    def __init__(self, stdin: Any, before_wait: Callable[[], None]) -> None:
+        self._read = getattr(stdin, "read1", None) or stdin.read
+        self._before_wait = before_wait
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+
+    def readline(self, limit: int) -> bytes:
+        while True:
+            buf, pos = self._buf, self._pos
+            nl = buf.find(b"\n", pos, pos + limit)
+            if nl >= 0:
+                end = nl + 1
+            elif len(buf) - pos >= limit or (self._eof and pos < len(buf)):
+                end = min(pos + limit, len(buf))
+            elif self._eof:
+                return b""
+            else:
+                self._before_wait()
+                data = self._read(self.READ_SIZE)
+                if not data:
+                    self._eof = True
+                self._buf, self._pos = buf[pos:] + data, 0
+                continue
+            self._pos = end
+            return buf[pos:end]
 
 
 class BeSession:
@@ -112,6 +150,10 @@ class BeSession:
         return f"{value}\n"
 
 
+# Where a macro name can start: an ASCII capital, or "_" before one.
+_MACRO_START = re.compile(r"[A-Z]|_[A-Z]")
+
+
 class _MacroTable:
     """Macros in -be lines: substitution, and ``NAME = value`` definitions, with
     the configuration reader's rules when it is available."""
@@ -120,6 +162,7 @@ class _MacroTable:
         self.defines = defines
         self.config = config
         self._pp: Any = False  # built on first need: the reader is slow to import
+        self._names: tuple[int, tuple[str, ...]] | None = None
 
     @property
     def pp(self) -> Any:
@@ -140,10 +183,21 @@ class _MacroTable:
             self._pp = pp
         return self._pp
 
+    def _user_names(self) -> tuple[str, ...]:
+        """Names of the macros other than the built-ins (cached per count)."""
+        pp = self._pp if self._pp is not False else None
+        count = len(pp.macros) if pp is not None else -1
+        if self._names is None or self._names[0] != count:
+            if pp is not None:
+                names = tuple(m.name for m in pp.macros if not m.builtin)
+            else:  # what the preprocessor would hold, without importing it
+                macros = getattr(self.config, "macros", None) or {}
+                names = tuple(self.defines) + tuple(
+                    n for n in dict(macros) if n not in self.defines and not n.startswith("_"))
+            self._names = (count, names)
+        return self._names[1]
+
     def substitute(self, text: str) -> str:
-        # Macro names start with an upper-case letter: most lines have none.
-        if not any("A" <= c <= "Z" for c in text) or self.pp is None:
-            return text
         start = 0
         if text[:1].isupper():  # skip the name of a definition, as Exim does
             j = 0
@@ -152,6 +206,16 @@ class _MacroTable:
             rest = text[j:].lstrip()
             if rest.startswith("="):
                 start = len(text) - len(rest)
+        # Macro names start with an upper-case letter: most lines have none.
+        first = _MACRO_START.search(text, start)
+        if first is None:
+            return text
+        # Built-ins are seen only when the first candidate is "_X" (as in Exim);
+        # otherwise a line none of the user's macro names occurs in is unchanged.
+        if first.group()[0] != "_" and not any(n in text for n in self._user_names()):
+            return text
+        if self.pp is None:
+            return text
         origins = [("-be", 0, i + 1) for i in range(len(text))]
         return str(self.pp.substitute(text, origins, start)[0])
 
@@ -170,15 +234,15 @@ class _MacroTable:
 
 def run_stdin(session: BeSession, stdin: IO[bytes]) -> None:
     out = session.out
+    source = _StdinChunks(stdin, out.flush)
     for _ in range(MAX_LOGICAL_LINES):
         out.write("> ")
-        out.flush()
-        raw = read_logical_line(stdin)
+        raw = read_logical_line(source)
         if raw is None:
             out.write("\n")
             break
         session.line(raw.decode("utf-8", "surrogateescape"))
-        out.flush()
+    out.flush()
 
 
 def run(argv: list[str], stdin: IO[bytes], out: IO[str], err: IO[str], *, tty: bool = False) -> int:
@@ -234,16 +298,32 @@ def be_main(argv: list[str], stdin: str) -> tuple[str, str, int]:
     return out.getvalue(), err.getvalue(), code
 
 
+class _AfterOut:
+    """Standard error that first flushes the (buffered) standard output, so
+    the two keep their relative order when they share a file."""
+
+    def __init__(self, err: IO[str], out: IO[str]) -> None:
+        self._err, self._out = err, out
+
+    def write(self, s: str) -> int:
+        self._out.flush()
+        return self._err.write(s)
+
+    def flush(self) -> None:
+        self._err.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[2:] if argv is None else argv
-    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="surrogateescape",
-                           write_through=True)
     try:
         tty = sys.stdin.isatty()
     except (AttributeError, ValueError):
         tty = False
+    # Buffered unless interactive: run_stdin flushes whenever it waits for input.
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", errors="surrogateescape",
+                           write_through=tty)
     try:
-        return run(args, sys.stdin.buffer, out, sys.stderr, tty=tty)
+        return run(args, sys.stdin.buffer, out, _AfterOut(sys.stderr, out), tty=tty)  # type: ignore[arg-type]
     finally:
         out.flush()
         out.detach()
