@@ -11,6 +11,7 @@ from acl.errors import ExpansionError, ForcedFail
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
 from acl.expansion.parser import parse
+from acl.expansion.static_check import StaticCheck
 from acl.runtime.values import TaintedStr, join, like
 from acl.source import Span
 
@@ -40,30 +41,34 @@ def _const(s: str) -> Fn:
     return lambda ctx: s
 
 
+_EMPTY: Fn = lambda ctx: ""  # noqa: E731
+
+
 def compile_seq(e: N.Expansion, nested: bool = False) -> tuple[Fn, str | None]:
-    """Compile a sequence; returns the function and, if constant, the string."""
+    """Compile a sequence; returns the function and, if constant, the string.
+    (The parser merges adjacent text, so a constant sequence is one Text.)"""
+    parts = e.parts
+    if not parts:
+        return _EMPTY, ""
+    if len(parts) == 1:
+        p = parts[0]
+        if type(p) is N.Text:
+            v = p.value.partition("\0")[0]  # Exim's strings end at a NUL
+            return _const(v), v
+        f = compile_part(p)
+        return (_nest(f) if nested else _limited(f)), None
+    nul = False
     fns: list[Fn] = []
-    consts: list[str | None] = []
-    for p in e.parts:
-        if isinstance(p, N.Text):
-            if consts and consts[-1] is not None:
-                consts[-1] += p.value  # type: ignore[operator]
-                fns[-1] = _const(consts[-1])  # type: ignore[arg-type]
-            else:
-                consts.append(p.value)
-                fns.append(_const(p.value))
+    for p in parts:
+        if type(p) is N.Text:
+            nul = nul or "\0" in p.value
+            fns.append(_const(p.value))
         else:
-            consts.append(None)
             fns.append(compile_part(p))
-    if not fns:
-        return _const(""), ""
-    if any(c is not None and "\0" in c for c in consts):  # Exim's strings end at a NUL
-        fn, const = _compile_fns(fns, consts, nested)
-        if const is not None:
-            const = const.partition("\0")[0]
-            return _const(const), const
-        return _cut_at_nul(fn), None
-    return _compile_fns(fns, consts, nested)
+    fn = _seq(tuple(fns))
+    if nul:
+        fn = _cut_at_nul(fn)
+    return (_nest(fn) if nested else fn), None
 
 
 def _cut_at_nul(f: Fn) -> Fn:
@@ -74,15 +79,7 @@ def _cut_at_nul(f: Fn) -> Fn:
     return run
 
 
-def _compile_fns(fns: list[Fn], consts: list[str | None], nested: bool) -> tuple[Fn, str | None]:
-    if len(fns) == 1 and consts[0] is not None:
-        return fns[0], consts[0]
-    if len(fns) == 1 and not nested:
-        return _limited(fns[0]), None
-    if len(fns) == 1:
-        return _nest(fns[0]), None
-    fns_t = tuple(fns)
-
+def _seq(fns_t: tuple[Fn, ...]) -> Fn:
     def seq(ctx: Any) -> str:
         parts = [f(ctx) for f in fns_t]
         out = "".join(parts)
@@ -93,7 +90,7 @@ def _compile_fns(fns: list[Fn], consts: list[str | None], nested: bool) -> tuple
                 return TaintedStr(out)
         return out
 
-    return (_nest(seq) if nested else seq), None
+    return seq
 
 
 def _limited(f: Fn) -> Fn:
@@ -132,29 +129,29 @@ def compile_arg(e: N.Expansion | None) -> Fn | None:
 
 
 def compile_part(p: N.Part) -> Fn:
-    if isinstance(p, N.Var):
-        return _var(p)
-    if isinstance(p, N.Capture):
-        key = str(p.number)
-        return lambda ctx: ctx.bindings.get(key, "")
-    if isinstance(p, N.Header):
-        kind, name = p.kind, p.name
-        return lambda ctx: R.header(ctx, kind, name) or ""
-    if isinstance(p, N.Operator):
-        return _operator(p)
-    if isinstance(p, N.If):
-        return _if(p)
-    if isinstance(p, N.Lookup):
-        return _lookup(p)
-    if isinstance(p, N.Item):
-        from acl.expansion.items_core import compile_item
+    return _PART_COMPILERS[type(p)](p)
 
-        return compile_item(p)
-    if isinstance(p, N.Filter):
-        from acl.expansion.items_core import compile_filter
 
-        return compile_filter(p)
-    raise AssertionError(p)  # pragma: no cover
+def _capture(p: N.Capture) -> Fn:
+    key = str(p.number)
+    return lambda ctx: ctx.bindings.get(key, "")
+
+
+def _header(p: N.Header) -> Fn:
+    kind, name = p.kind, p.name
+    return lambda ctx: R.header(ctx, kind, name) or ""
+
+
+def _item(p: N.Item) -> Fn:
+    from acl.expansion.items_core import compile_item
+
+    return compile_item(p)
+
+
+def _filter(p: N.Filter) -> Fn:
+    from acl.expansion.items_core import compile_filter
+
+    return compile_filter(p)
 
 
 def _var(p: N.Var) -> Fn:
@@ -228,8 +225,6 @@ def _operator(p: N.Operator) -> Fn:
 
 
 def _if(p: N.If) -> Fn:
-    from acl.expansion.static_check import StaticCheck
-
     cond = compile_condition_fn(p.cond)
     yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
     skip_yes, skip_no = StaticCheck(p.yes), StaticCheck(p.no)
@@ -252,8 +247,6 @@ def _if(p: N.If) -> Fn:
 
 
 def _lookup(p: N.Lookup) -> Fn:
-    from acl.expansion.static_check import StaticCheck
-
     ltype, span = p.type, p.span
     key, source = compile_arg(p.key), compile_arg(p.source)
     yes, no, fail = compile_arg(p.yes), compile_arg(p.no), p.fail
@@ -276,6 +269,12 @@ def _lookup(p: N.Lookup) -> Fn:
         return no(ctx) if no is not None else ""
 
     return run
+
+
+_PART_COMPILERS: dict[type, Callable[[Any], Fn]] = {
+    N.Var: _var, N.Capture: _capture, N.Header: _header, N.Operator: _operator,
+    N.If: _if, N.Lookup: _lookup, N.Item: _item, N.Filter: _filter,
+}
 
 
 # ---- conditions

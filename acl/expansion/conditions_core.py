@@ -11,6 +11,7 @@ from acl.errors import ExpansionError
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
 from acl.expansion.compiler import CondFn, compile_arg
+from acl.expansion.static_check import StaticCheck
 from acl.runtime.values import TaintedStr
 
 
@@ -34,8 +35,6 @@ def compile_condition(c: N.Cond) -> CondFn:
 def _andor(c: N.AndOr) -> CondFn:
     """Short-circuit as Exim: the subconditions after the deciding one are only
     read, and an error in one names the combinator."""
-    from acl.expansion.static_check import StaticCheck
-
     suffix = f' inside "{c.op}{{...}}" condition'
     subs = tuple((compile_condition(x), StaticCheck(x)) for x in c.conds)
     stop_on = c.op == "or"
@@ -102,8 +101,6 @@ def json_items(text: str, dequote: bool, what: str) -> list[str]:
 
 def _forall(c: N.ForAll) -> CondFn:
     lst = compile_arg(c.list)
-    from acl.expansion.static_check import StaticCheck
-
     inner = compile_condition(c.cond)
     skip = StaticCheck(c.cond)
     want_all = c.name.startswith("forall")

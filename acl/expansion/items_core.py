@@ -12,6 +12,8 @@ from acl.errors import ExpansionError, ForcedFail
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
 from acl.expansion.compiler import Fn, compile_arg, compile_condition_fn
+from acl.expansion.static_check import StaticCheck
+from acl.expansion.syntax import COND_ARGS
 from acl.runtime import regex as rx
 from acl.runtime.values import TaintedStr, join, like
 
@@ -22,8 +24,6 @@ class Arg:
     __slots__ = ("raw", "span", "_fn", "skip")
 
     def __init__(self, e: N.Expansion) -> None:
-        from acl.expansion.static_check import StaticCheck
-
         self.raw = e.raw
         self.span = e.span
         self._fn = compile_arg(e)
@@ -423,7 +423,6 @@ _SORT_COMPARATORS = frozenset({"<", "<=", ">", ">=", "lt", "le", "gt", "ge", "lt
 def _sort(ctx: Any, call: Call) -> str:
     import functools
 
-    from acl.expansion.syntax import COND_ARGS
 
     text = call.args[0].expand(ctx)
     cmp_name = call.args[1].expand(ctx)
@@ -451,8 +450,6 @@ def _sort(ctx: Any, call: Call) -> str:
 
 
 def compile_filter(node: N.Filter) -> Fn:
-    from acl.expansion.static_check import StaticCheck
-
     lst = compile_arg(node.list)
     cond = _inside("filter", compile_condition_fn(node.cond))
     skip = _inside("filter", StaticCheck(node.cond))
