@@ -47,8 +47,11 @@ CLASS = {"routers": "router", "transports": "transport", "authenticators": "auth
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    from acl.config.lark_cache import lark_cache
+
     return Lark(grammar_text("config.lark"), parser="lalr", lexer="contextual",
-                start=sorted(set(START.values()) | {"begin_line"}), propagate_positions=True)
+                start=sorted(set(START.values()) | {"begin_line"}), propagate_positions=True,
+                cache=lark_cache("config"))
 
 
 class _Reader:

@@ -9,27 +9,32 @@ its PEM or DER bytes. A certificate variable that is absent means "no certificat
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any, Callable
-
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID, NameOID
+from typing import TYPE_CHECKING, Any, Callable
 
 from acl.builtins.registry import ItemCall, item
 from acl.expansion.runtime import list_items
 from acl.runtime.values import TaintedStr
 
+if TYPE_CHECKING:  # cryptography is imported only when a certificate is read (start-up time)
+    from cryptography import x509
+
 CERT_VARIABLES = ("tls_in_ourcert", "tls_in_peercert", "tls_out_ourcert", "tls_out_peercert")
 
-# GnuTLS's labels for attribute types beyond the RFC 4514 defaults.
-_DN_LABELS = {
-    NameOID.EMAIL_ADDRESS: "EMAIL", NameOID.SERIAL_NUMBER: "serialNumber",
-    NameOID.TITLE: "title", NameOID.SURNAME: "SN", NameOID.GIVEN_NAME: "GN",
-    NameOID.INITIALS: "initials", NameOID.PSEUDONYM: "pseudonym",
-    NameOID.GENERATION_QUALIFIER: "generationQualifier",
-    NameOID.POSTAL_CODE: "postalCode", NameOID.BUSINESS_CATEGORY: "businessCategory",
-}
+
+@functools.cache
+def _dn_labels() -> dict[Any, str]:
+    """GnuTLS's labels for attribute types beyond the RFC 4514 defaults."""
+    from cryptography.x509.oid import NameOID
+
+    return {
+        NameOID.EMAIL_ADDRESS: "EMAIL", NameOID.SERIAL_NUMBER: "serialNumber",
+        NameOID.TITLE: "title", NameOID.SURNAME: "SN", NameOID.GIVEN_NAME: "GN",
+        NameOID.INITIALS: "initials", NameOID.PSEUDONYM: "pseudonym",
+        NameOID.GENERATION_QUALIFIER: "generationQualifier",
+        NameOID.POSTAL_CODE: "postalCode", NameOID.BUSINESS_CATEGORY: "businessCategory",
+    }
 
 
 class CertError(Exception):
@@ -37,6 +42,8 @@ class CertError(Exception):
 
 
 def load_certificate(value: Any) -> x509.Certificate | None:
+    from cryptography import x509
+
     if value is None or isinstance(value, x509.Certificate):
         return value
     data = value.encode() if isinstance(value, str) else bytes(value)
@@ -60,7 +67,7 @@ def _outsep(mod: str | None) -> str:
 def dn_string(name: x509.Name) -> str:
     """The DN as GnuTLS writes it: RFC 4514 escaping and labels, but the RDNs
     in certificate order (not reversed)."""
-    return ",".join("+".join(a.rfc4514_string(_DN_LABELS) for a in rdn) for rdn in name.rdns)
+    return ",".join("+".join(a.rfc4514_string(_dn_labels()) for a in rdn) for rdn in name.rdns)
 
 
 def _dn(name: x509.Name, mod: str | None) -> str:
@@ -105,6 +112,8 @@ def _serial(cert: x509.Certificate, mod: str | None) -> str:
 
 
 def _sig_algorithm(cert: x509.Certificate, mod: str | None) -> str | None:
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
     key = cert.public_key()
     oid = cert.signature_algorithm_oid
     if oid.dotted_string == "1.2.840.113549.1.1.10":
@@ -124,6 +133,8 @@ def _sig_algorithm(cert: x509.Certificate, mod: str | None) -> str | None:
 
 
 def _extension(cert: x509.Certificate, oid: Any) -> Any:
+    from cryptography import x509
+
     try:
         return cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
@@ -146,6 +157,9 @@ def _subj_altname(cert: x509.Certificate, mod: str | None) -> str | None:
             match, i = "MAIL", i + 4
         else:
             i += 1
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+
     san = _extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     out: list[str] = []
     kinds = ((x509.DNSName, "DNS"), (x509.UniformResourceIdentifier, "URI"), (x509.RFC822Name, "MAIL"))
@@ -158,6 +172,9 @@ def _subj_altname(cert: x509.Certificate, mod: str | None) -> str | None:
 
 
 def _ocsp_uri(cert: x509.Certificate, mod: str | None) -> str | None:
+    from cryptography import x509
+    from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
+
     aia = _extension(cert, ExtensionOID.AUTHORITY_INFORMATION_ACCESS)
     uris: list[str] = []
     for d in aia or ():
@@ -170,13 +187,16 @@ def _ocsp_uri(cert: x509.Certificate, mod: str | None) -> str | None:
 
 
 def _crl_uri(cert: x509.Certificate, mod: str | None) -> str | None:
+    from cryptography import x509
+    from cryptography.x509.oid import ExtensionOID
+
     cdp = _extension(cert, ExtensionOID.CRL_DISTRIBUTION_POINTS)
     uris = [n.value for dp in cdp or () for n in dp.full_name or ()
             if isinstance(n, x509.UniformResourceIdentifier)]
     return _listele(uris, _outsep(mod))
 
 
-Getter = Callable[[x509.Certificate, "str | None"], "str | None"]
+Getter = Callable[[Any, "str | None"], "str | None"]  # (certificate, modifier)
 
 # Matched by prefix, in Exim's order (so "subject..." wins over "subj_altname").
 FIELDS: tuple[tuple[str, Getter], ...] = (
