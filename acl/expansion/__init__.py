@@ -24,7 +24,7 @@ def expand(text: str, ctx: Any, *, origin: Span | None = None) -> str:
     except ExpansionSyntaxError as exc:
         first_error(exc, ctx)  # an error Exim meets in the text before this one
         raise
-    return compiled.fn(ctx)
+    return compiled(ctx)
 
 
 def eval_condition_text(text: str, ctx: Any, *, origin: Span | None = None) -> bool:

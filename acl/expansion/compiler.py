@@ -21,18 +21,45 @@ CondFn = Callable[[Any], bool]
 _ABBREV = {"l": "length", "s": "substr", "h": "hash", "nh": "nhash"}
 
 
+_MEMO = "acl.expansion.memo"  # ctx.extra key: results of pure strings for this context
+_MEMO_MAX = 4096
+
+
 class Compiled:
-    """A compiled expansion: call it with a context to get the string."""
+    """A compiled expansion: call it with a context to get the string. A string
+    evaluated a second time is checked for purity (no variables, files, clock...);
+    a pure one's value is then kept in the context and reused."""
 
-    __slots__ = ("text", "fn", "const")
+    __slots__ = ("text", "fn", "const", "tree", "calls", "pure_for")
 
-    def __init__(self, text: str, fn: Fn, const: str | None) -> None:
+    def __init__(self, text: str, fn: Fn, const: str | None, tree: N.Expansion | None = None) -> None:
         self.text = text
         self.fn = fn
         self.const = const
+        self.tree = tree
+        self.calls = 0
+        self.pure_for: int | None = None  # id of the registry it was found pure with
 
     def __call__(self, ctx: Any) -> str:
-        return self.fn(ctx)
+        if self.pure_for is None:
+            self.calls += 1
+            if self.calls != 2 or self.tree is None:
+                return self.fn(ctx)
+            from acl.expansion.static_check import is_pure
+
+            self.pure_for = id(ctx.registry) if is_pure(self.tree, ctx.registry) else 0
+        if self.pure_for != id(ctx.registry):
+            return self.fn(ctx)
+        memo = ctx.extra.get(_MEMO)
+        if memo is None:
+            memo = ctx.extra[_MEMO] = {}
+        hit = memo.get(self)
+        if hit is None:
+            hit = self.fn(ctx)
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[self] = hit
+        return hit
 
 
 # ---- sequences
@@ -297,7 +324,7 @@ def compile_expansion(text: str, origin: Span | None = None) -> Compiled:
         fn, const = compile_seq(tree)
     except RecursionError:
         raise ExpansionError("expansion nesting too deep") from None
-    return Compiled(text, fn, const)
+    return Compiled(text, fn, const, tree if const is None else None)
 
 
 # Freed while the interpreter is still whole: left to the interpreter's own

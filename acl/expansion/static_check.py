@@ -76,3 +76,61 @@ def _errors(root: Any, ctx: Any) -> Iterator[ExpansionError]:
             stack.extend(reversed(node.conds))
         elif t is N.ForAll:
             stack.extend((node.cond, node.list))
+
+
+# ---- purity: a string whose value depends on nothing but its own text
+
+_PURE_ITEMS = frozenset({"substr", "length", "hash", "nhash", "tr", "sg", "extract", "listextract",
+                         "map", "filter", "reduce", "sort"})
+_PURE_CONDS = frozenset({"<", "<=", "=", "==", ">", ">=", "bool", "bool_lax", "eq", "eqi", "ge", "gei",
+                         "gt", "gti", "inlist", "inlisti", "isip", "isip4", "isip6", "le", "lei", "lt",
+                         "lti", "match"})
+# the items that bind $item (and, for reduce, $value) in their later arguments
+_BINDS = {"map": ("item",), "filter": ("item",), "sort": ("item",), "reduce": ("item", "value")}
+
+
+def is_pure(root: Any, reg: Any) -> bool:
+    """Whether ``root`` reads no variable, header, file, lookup or clock, so that
+    its value can be kept for the context (``registry`` decides the operators)."""
+    from acl.expansion.compiler import resolve_operator
+
+    stack: list[tuple[Any, frozenset[str]]] = [(root, frozenset())]
+    for _ in range(1_000_000):
+        if not stack:
+            return True
+        node, bound = stack.pop()
+        t = type(node)
+        if node is None or t is N.Text:
+            continue
+        if t is N.Expansion:
+            stack.extend((p, bound) for p in node.parts)
+        elif t is N.Var:
+            if node.name not in bound:
+                return False
+        elif t is N.Operator:
+            found = resolve_operator(reg, node.name)
+            if found is None or found[0] is None or not found[0].pure:
+                return False
+            stack.append((node.subject, bound))
+        elif t is N.Item:
+            if node.name not in _PURE_ITEMS:
+                return False
+            inner = bound | frozenset(_BINDS.get(node.name, ()))
+            stack.extend((a, bound if i == 0 else inner) for i, a in enumerate(node.args))
+        elif t is N.If:
+            stack.extend(((node.cond, bound), (node.yes, bound), (node.no, bound)))
+        elif t is N.Filter:
+            stack.extend(((node.list, bound), (node.cond, bound | {"item"})))
+        elif t is N.Simple:
+            if node.name not in _PURE_CONDS:
+                return False
+            stack.extend((a, bound) for a in node.args)
+        elif t is N.Not:
+            stack.append((node.cond, bound))
+        elif t is N.AndOr:
+            stack.extend((c, bound) for c in node.conds)
+        elif t is N.ForAll:
+            stack.extend(((node.list, bound), (node.cond, bound | {"item"})))
+        else:  # headers, captures, lookups, def:, acl/saslauthd
+            return False
+    return False

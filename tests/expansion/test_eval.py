@@ -110,3 +110,14 @@ def test_cache_returns_same_compiled_object() -> None:
 def test_eval_condition_text(ctx: ExpansionContext) -> None:
     assert eval_condition_text("eq{a}{a}", ctx) is True
     assert eval_condition_text("and{{eq{a}{a}}{eq{a}{b}}}", ctx) is False
+
+
+def test_pure_strings_are_kept_per_context_and_impure_ones_are_not(ctx: ExpansionContext) -> None:
+    pure = "${if eq{a}{a}{${map{x:y}{<${uc:$item}>}}}}"
+    assert [expand(pure, ctx) for _ in range(3)] == ["<X>:<Y>"] * 3
+    assert compile_expansion(pure).pure_for == id(ctx.registry)
+    impure = "${lc:$sender_host_name}"
+    assert expand(impure, ctx) == expand(impure, ctx) == "remote.example"
+    ctx.variables["sender_host_name"] = "Other"
+    assert expand(impure, ctx) == "other"
+    assert compile_expansion(impure).pure_for == 0
