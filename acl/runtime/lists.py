@@ -148,14 +148,16 @@ class Found:
 
 @dataclass
 class _Block:
-    """Consecutive plain items of one sense; each table maps a key to
-    (position in the list, value) so that the earliest item wins."""
+    """Consecutive plain items of one sense. Each table maps a key to the
+    item's position in the list, so that the earliest item wins and its text
+    (``items[pos]``, the value Exim stores) needs no per-item object."""
 
     negated: bool
-    exact: dict[str, tuple[int, str]] = field(default_factory=dict)
-    suffix: dict[str, tuple[int, str]] = field(default_factory=dict)
-    nets: dict[int, dict[int, dict[int, tuple[int, str]]]] = field(default_factory=dict)  # ver -> plen -> net
-    any: tuple[int, str] | None = None
+    items: list[str] | None  # None for host lists, whose matches carry no value
+    exact: dict[str, int] = field(default_factory=dict)
+    suffix: dict[str, int] = field(default_factory=dict)
+    nets: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)  # version -> prefix length -> net
+    any: int | None = None
     count: int = 0
 
 
@@ -171,7 +173,7 @@ class _Item:
 class CompiledList:
     kind: str
     entries: list[Any]
-    last_negated: bool
+    last_negated: bool  # the sense of the last item (a file item: see _ends_negated)
 
 
 def _subject_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -206,20 +208,24 @@ def is_ip(s: str, version: int | None = None) -> bool:
 
 
 def _parse_net(text: str) -> tuple[int, int, int] | None:
-    """(version, prefix length, network as int) for an address or address/mask."""
+    """(version, prefix length, network as int) for an address or address/mask;
+    None when ``text`` is not one. Parsed with inet_pton (C) rather than the
+    ipaddress module: lists of a million networks are compiled item by item."""
     addr, slash, mask = text.partition("/")
-    if not is_ip(addr):
+    if slash and not (mask.isdigit() and mask.isascii()):
         return None
-    ip = ipaddress.ip_address(addr.split("%", 1)[0])
-    bits = ip.max_prefixlen
-    if slash:
-        if not mask.isdigit():
-            return None
-        plen = min(int(mask), bits)
-    else:
-        plen = bits
-    value = int(ip) >> (bits - plen) << (bits - plen) if plen else 0
-    return ip.version, plen, value
+    try:
+        if ":" in addr:
+            base, pct, scope = addr.partition("%")
+            if pct and not scope:
+                return None
+            value, bits, ver = int.from_bytes(socket.inet_pton(socket.AF_INET6, base), "big"), 128, 6
+        else:
+            value, bits, ver = int.from_bytes(socket.inet_pton(socket.AF_INET, addr), "big"), 32, 4
+    except (OSError, ValueError):
+        return None
+    plen = min(int(mask), bits) if slash else bits
+    return ver, plen, value >> (bits - plen) << (bits - plen)
 
 
 _LOOKUP_PREFIXES = ("partial",)
@@ -298,62 +304,61 @@ def _do_lookup(ctx: Any, spec: str, key: str | None, data: str) -> str | None:
         raise ListDefer(exc.message, exc.message) from None
 
 
-def _compile_items(kind: str, items: list[str]) -> CompiledList:
+def _fold(s: str) -> str:
+    """ASCII lower case without taint, for table keys (str.lower is the same
+    as the C locale's for ASCII text, and much faster than a translation)."""
+    return s.lower() if s.isascii() else str.__str__(s).translate(_ASCII_UPPER)
+
+
+_SPECIAL_START = frozenset("^+/@")
+
+
+def _compile_items(kind: str, items: list[str], caseful: bool = False) -> CompiledList:
+    """Items in order; each run of plain items of one sense becomes a _Block.
+    This loop runs once per item of a list that may hold millions, hence the
+    inlined tests."""
     entries: list[Any] = []
     block: _Block | None = None
-    last_neg = False
-    caseful = False
-    for pos, raw in enumerate(items):
-        item = raw
-        neg = False
-        if item.startswith("!"):
-            neg = True
+    neg = False
+    host, stringy = kind == "host", kind in ("domain", "localpart")
+    for pos, item in enumerate(items):
+        neg = item[:1] == "!"
+        if neg:
             item = item[1:].lstrip(SPACE)
-        last_neg = neg
-        if kind in ("address", "localpart") and item == "+caseful":
-            caseful = True
-            entries.append(_Item(neg, "caseful", item))
+        if item == "" or item[0] in _SPECIAL_START or ";" in item:
+            if item == "+caseful" and not (host or kind == "domain"):
+                caseful = True
+                entries.append(_Item(neg, "caseful", item))
+            else:
+                entries.append(_Item(neg, _item_kind(kind, item), item, caseful))
             block = None
             continue
-        plain = _classify(kind, item, caseful)
-        if plain is not None:
-            if block is None or block.negated != neg:
-                block = _Block(neg)
-                entries.append(block)
-            table, key, ver_plen = plain
-            slot = (pos, None if kind == "host" else item)
-            if table == "exact":
-                block.exact.setdefault(key, slot)
-            elif table == "suffix":
-                block.suffix.setdefault(key, slot)
-            elif table == "any":
-                block.any = block.any or slot
-            else:
-                ver, plen = ver_plen
-                block.nets.setdefault(ver, {}).setdefault(plen, {}).setdefault(int(key), slot)
-            block.count += 1
+        if host:
+            net = None if item == "*" else _parse_net(item)
+            if net is None and item != "*":
+                entries.append(_Item(neg, _item_kind(kind, item), item, caseful))
+                block = None
+                continue
+        elif not stringy:
+            entries.append(_Item(neg, _item_kind(kind, item), item, caseful))
+            block = None
             continue
-        block = None
-        entries.append(_Item(neg, _item_kind(kind, item), item, caseful))
-    return CompiledList(kind, entries, last_neg)
-
-
-def _classify(kind: str, item: str, caseful: bool) -> tuple[str, str, Any] | None:
-    """Where a plain item goes in a :class:`_Block`, or None for a special item."""
-    if item == "" or item[0] in "^+/@" or ";" in item:
-        return None
-    if kind == "host":
-        if item == "*":
-            return "any", "", None
-        net = _parse_net(item)
-        if net is None:
-            return None
-        return "net", str(net[2]), net[:2]
-    if kind == "address":
-        return None
-    if item[0] == "*":
-        return "suffix", item[1:] if caseful else lc(item[1:]), None
-    return "exact", item if caseful else lc(item), None
+        if block is None or block.negated != neg:
+            block = _Block(neg, None if host else items)
+            entries.append(block)
+        block.count += 1
+        if host:
+            if net is None:
+                if block.any is None:
+                    block.any = pos
+            else:
+                by_len = block.nets.setdefault(net[0], {}).setdefault(net[1], {})
+                by_len.setdefault(net[2], pos)
+        elif item[0] == "*":
+            block.suffix.setdefault(item[1:] if caseful else _fold(item[1:]), pos)
+        else:
+            block.exact.setdefault(item if caseful else _fold(item), pos)
+    return CompiledList(kind, entries, neg)
 
 
 def _item_kind(kind: str, item: str) -> str:
@@ -371,9 +376,9 @@ def _item_kind(kind: str, item: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def compile_list(kind: str, text: str) -> CompiledList:
+def compile_list(kind: str, text: str, caseful: bool = False) -> CompiledList:
     """The matcher for a list text of ``kind`` (already expanded)."""
-    return _compile_items(kind, list(iter_list(text)))
+    return _compile_items(kind, list(iter_list(text)), caseful)
 
 
 # ---- per-kind subjects
@@ -390,33 +395,33 @@ class _Subject:
 
 
 def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
-    hits: list[tuple[int, str, tuple[str, ...] | None]] = []
+    """The earliest item of the block that matches: a few dictionary probes
+    (one per suffix of the subject, one per prefix length in use)."""
+    best: tuple[int, tuple[str, ...] | None] | None = None
     if b.any is not None:
-        hits.append((b.any[0], b.any[1], None))
-    if s.ip is not None and b.nets:
-        ver = s.ip.version
-        bits = s.ip.max_prefixlen
-        n = int(s.ip)
-        for plen, table in b.nets.get(ver, {}).items():
-            key = n >> (bits - plen) << (bits - plen) if plen else 0
-            slot = table.get(key)
-            if slot is not None:
-                hits.append((slot[0], slot[1], None))
-    elif s.ip is None:
+        best = (b.any, None)
+    if s.ip is not None:
+        if b.nets:
+            bits = s.ip.max_prefixlen
+            n = int(s.ip)
+            for plen, table in b.nets.get(s.ip.version, {}).items():
+                shift = bits - plen
+                pos = table.get(n >> shift << shift)
+                if pos is not None and (best is None or pos < best[0]):
+                    best = (pos, None)
+    elif b.exact or b.suffix:
         key = s.text if caseful else s.folded
-        slot = b.exact.get(key)
-        if slot is not None:
-            hits.append((slot[0], slot[1], (key,)))
-        if b.suffix:
+        pos = b.exact.get(key)
+        if pos is not None:
+            best = (pos, (key,))
+        if b.suffix:  # every suffix: a shorter one may belong to an earlier item
             for i in range(len(key) + 1):
-                slot = b.suffix.get(key[i:])
-                if slot is not None:
-                    hits.append((slot[0], slot[1], (s.folded if not caseful else s.text, key[:i])))
-                    break
-    if not hits:
+                pos = b.suffix.get(key[i:])
+                if pos is not None and (best is None or pos < best[0]):
+                    best = (pos, (key, key[:i]))
+    if best is None:
         return None
-    pos, value, caps = min(hits, key=lambda h: h[0])
-    return Found(value, caps)
+    return Found(b.items[best[0]] if b.items is not None else None, best[1])
 
 
 def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
@@ -543,40 +548,94 @@ def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> 
         raise ListDefer(f'named list "+{name}" refers to itself')
     ctx.extra["lists.depth"] = depth + 1
     try:
-        r = _run(ctx, compile_list(kind, text), s, caseful)
+        cl = compile_list(kind, text)
+        r = _run(ctx, cl, s, caseful)
         if r is None:
-            cl = compile_list(kind, text)
-            r = (True, Found()) if cl.last_negated else (False, Found())
+            r = (True, Found()) if _ends_negated(cl, caseful) else (False, Found())
     finally:
         ctx.extra["lists.depth"] = depth
     return r if r[0] else None  # "not in the named list" just moves on
 
 
 def _file_items(kind: str, path: str) -> list[str]:
+    """The items of a list file: one a line, comments and blank lines dropped,
+    any number of leading ``!`` reduced to their parity."""
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            lines = f.read().splitlines()
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "surrogateescape")
     except OSError as exc:
         raise ExpansionError(
             f'failed to open {path} when checking "{path}": {os.strerror(exc.errno or 0)}') from None
-    out = []
-    for line in lines:
-        if kind in ("address", "localpart"):
-            for i, c in enumerate(line):
-                if c == "#" and (i == 0 or line[i - 1] in SPACE):
-                    line = line[:i]
-                    break
-        else:
-            line = line.split("#", 1)[0]
-        line = line.strip(SPACE)
-        if line:
-            out.append(line)
-    return out
+    lines = text.split("\n")
+    if "#" in text:
+        lines = [_strip_comment(kind, line) if "#" in line else line for line in lines]
+    items = [line for line in map(_strip_space, lines) if line]
+    if "!" in text:
+        items = [_bangs(item) if item[0] == "!" else item for item in items]
+    return items
+
+
+def _strip_space(line: str) -> str:
+    return line.strip(SPACE)
+
+
+def _strip_comment(kind: str, line: str) -> str:
+    """A domain or host file's comment starts at any ``#``; in address and
+    local-part files only at one that starts the line or follows white space."""
+    if kind not in ("address", "localpart"):
+        return line.split("#", 1)[0]
+    for i, c in enumerate(line):
+        if c == "#" and (i == 0 or line[i - 1] in SPACE):
+            return line[:i]
+    return line
+
+
+def _bangs(item: str) -> str:
+    """A file line's ``!`` marks each flip the sense (``!!x`` is ``x``)."""
+    neg = False
+    while item[:1] == "!":
+        neg = not neg
+        item = item[1:].lstrip(SPACE)
+    return "!" + item if neg else item
+
+
+_FILE_CACHE: dict[tuple[str, str, bool], tuple[tuple[int, int, int, int], CompiledList]] = {}
+_FILE_CACHE_MAX = 32  # compiled files kept; a million-entry list weighs about 100 MB
+
+
+def _load_file(kind: str, path: str, caseful: bool) -> CompiledList:
+    """A list file, compiled once and reused until the file changes (its inode,
+    size or modification time differ from the cached copy's)."""
+    try:
+        st = os.stat(path)
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = None
+    key = (kind, path, caseful)
+    hit = _FILE_CACHE.get(key)
+    if hit is not None and stamp is not None and hit[0] == stamp:
+        return hit[1]
+    cl = _compile_items(kind, _file_items(kind, path), caseful)
+    if stamp is not None:
+        _FILE_CACHE.pop(key, None)
+        while len(_FILE_CACHE) >= _FILE_CACHE_MAX:
+            del _FILE_CACHE[next(iter(_FILE_CACHE))]
+        _FILE_CACHE[key] = (stamp, cl)
+    return cl
 
 
 def _check_file(ctx: Any, kind: str, path: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
-    cl = _compile_items(kind, _file_items(kind, path))
-    return _run(ctx, cl, s, caseful)
+    return _run(ctx, _load_file(kind, path, caseful), s, caseful)
+
+
+def _ends_negated(cl: CompiledList, caseful: bool) -> bool:
+    """Whether a list no item matched counts as matched: its last item was
+    negative. When that item is a file, Exim looks at the file's last line,
+    and only if the file item itself is positive."""
+    last = cl.entries[-1] if cl.entries else None
+    if isinstance(last, _Item) and last.kind == "file":
+        return not last.negated and _load_file(cl.kind, last.text, caseful or bool(last.extra)).last_negated
+    return cl.last_negated
 
 
 # ---- host lists
@@ -745,7 +804,7 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
     except _NoHostName:
         return None
     if r is None:
-        return Found() if cl.last_negated else None
+        return Found() if _ends_negated(cl, False) else None
     ok, found = r
     if ok and found.value is not None and is_tainted(text):
         found.value = like(found.value, text)
