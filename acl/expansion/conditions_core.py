@@ -4,7 +4,6 @@ other condition is dispatched through ``ctx.registry.conditions``."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from acl.errors import ExpansionError
@@ -81,19 +80,19 @@ def _def(c: N.Def) -> CondFn:
 
 
 def json_items(text: str, dequote: bool, what: str) -> list[str]:
-    """Elements of a JSON array: each as JSON text, or strings de-quoted."""
-    try:
-        data = json.loads(text) if text.strip() else []
-    except ValueError:
-        raise ExpansionError(f"{what}: bad JSON array") from None
-    if not isinstance(data, list):
-        data = [data]
-    out = []
-    for el in data:
-        if dequote and isinstance(el, str):
-            out.append(el)
-        else:
-            out.append(json.dumps(el, separators=(",", ":"), ensure_ascii=False))
+    """Elements of a JSON array as Exim scans them: raw text, or (``dequote``)
+    the inside of each string."""
+    from acl.expansion import json_raw
+
+    inside = json_raw.dewrap(text, "[]")
+    if inside is None:  # Exim 4.96 crashes here; an error is the safe answer
+        raise ExpansionError(f"missing '[' wrapping array for {what}")
+    out = json_raw.elements(inside)
+    if dequote:
+        strings = [json_raw.dewrap(x, '""') for x in out]
+        if any(x is None for x in strings):
+            raise ExpansionError("missing '\"' wrapping string result for extract jsons")
+        out = strings  # type: ignore[assignment]
     if type(text) is TaintedStr:
         return [TaintedStr(x) for x in out]
     return out

@@ -186,30 +186,41 @@ def _sg(ctx: Any, call: Call) -> str:
     out: list[str] = []
     saved = R.saved_captures(ctx)
     try:
-        _sg_loop(ctx, pat, insert, subject, out)
+        _sg_loop(ctx, pat, insert, subject, out, pattern)
     finally:
         R.restore_captures(ctx, saved)
     return like(join(out), subject)
 
 
-def _sg_loop(ctx: Any, pat: Any, insert: Any, subject: str, out: list[str]) -> None:
+def _sg_loop(ctx: Any, pat: Any, insert: Any, subject: str, out: list[str], pattern: str) -> None:
+    """Global substitution as Exim (PCRE) does it: after an empty match, a
+    non-empty match is tried at the same place before moving on one character."""
     pos = 0
     n = len(subject)
-    for _ in range(n + 1):
-        m = _search_from(pat, subject, pos, ctx)
+    nonempty: Any = None
+    m = _search_from(pat, subject, pos, ctx)
+    for _ in range(2 * n + 2):
         if m is None:
             break
         out.append(subject[pos:m.start()])
         rx.set_captures(ctx, m)
         out.append(insert(ctx))
-        if m.end() == m.start():
-            if m.end() >= n:
-                pos = n
+        pos = m.end()
+        if m.end() > m.start():
+            m = _search_from(pat, subject, pos, ctx)
+            continue
+        if nonempty is None:
+            nonempty = rx.compile_regex("(?:" + pattern + ")(?<=\\G[\\s\\S]+)")
+        try:
+            m = nonempty.match(subject, pos, timeout=ctx.limits.regex_timeout)
+        except TimeoutError:
+            raise ExpansionError(f'regular expression "{pat.pattern}" took too long to match') from None
+        if m is None or m.end() == pos:
+            if pos >= n:
                 break
-            out.append(subject[m.end()])
-            pos = m.end() + 1
-        else:
-            pos = m.end()
+            out.append(subject[pos])
+            pos += 1
+            m = _search_from(pat, subject, pos, ctx)
     out.append(subject[pos:])
 
 
@@ -320,36 +331,29 @@ def _getkeyed(key: str, s: str) -> str | None:
 
 
 def _extract_json(ctx: Any, call: Call, first: str, dequote: bool) -> str:
-    import json
+    from acl.expansion import json_raw
 
     subject = call.args[1].expand(ctx)
-    numeric = bool(_FIELD_NUMBER.match(first))
-    if numeric and int(first) <= 0:
-        raise call.error('first argument of "extract" must be greater than zero')
-    text = subject.strip()
-    opener, closer = ("[", "]") if numeric else ("{", "}")
-    kind = "array" if numeric else "object"
-    if not text.startswith(opener):
-        raise call.error(f"missing '{opener}' wrapping {kind} for extract json")
-    if not text.endswith(closer):
-        raise call.error(f"missing '{closer}' wrapping {kind} for extract json")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return call.yes_no(ctx, False, None, 2)
-    found = False
-    value: Any = None
-    if numeric and isinstance(data, list):
-        i = int(first)
-        if 1 <= i <= len(data):
-            found, value = True, data[i - 1]
-    elif isinstance(data, dict) and first in data:
-        found, value = True, data[first]
-    out = None
-    if found:
-        out = value if dequote and isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-        out = like(out, subject)
-    return call.yes_no(ctx, found, out, 2)
+    value: str | None
+    if _FIELD_NUMBER.match(first):
+        n = int(first)
+        if n <= 0:
+            raise call.error('first argument of "extract" must be greater than zero')
+        inside = json_raw.dewrap(subject, "[]")
+        if inside is None:
+            raise call.error("missing '[' wrapping array for extract json")
+        items = json_raw.elements(inside)
+        value = items[n - 1].rstrip(" \t\n\r\f\v") if n <= len(items) else None
+    else:
+        inside = json_raw.dewrap(subject, "{}")
+        if inside is None:
+            raise call.error("missing '{' wrapping object for extract json")
+        value = json_raw.member(inside, first)
+    if value is not None and dequote:
+        value = json_raw.dewrap(value, '""')
+        if value is None:
+            raise call.error("missing '\"' wrapping string result for extract jsons")
+    return call.yes_no(ctx, value is not None, like(value, subject) if value is not None else None, 2)
 
 
 _LISTEXTRACT_NUMBER = re.compile(r"\s*-?\d+\Z")
@@ -438,10 +442,16 @@ def _sort(ctx: Any, call: Call) -> str:
     items = R.list_items(ctx, text)
     keys = [R.bound(ctx, "item", it, extract) for it in items]
 
+    def less(x: str, y: str) -> bool:
+        try:
+            return bool(spec.func(ctx, x, y))
+        except ExpansionError:  # Exim's sort takes a failed comparison as "no"
+            return False
+
     def cmp(a: tuple[str, str], b: tuple[str, str]) -> int:
-        if spec.func(ctx, a[0], b[0]):
+        if less(a[0], b[0]):
             return -1
-        if spec.func(ctx, b[0], a[0]):
+        if less(b[0], a[0]):
             return 1
         return 0
 

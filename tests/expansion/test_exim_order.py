@@ -90,3 +90,26 @@ def test_errors_in_exim_order(ctx: object, text: str, message: str) -> None:
 )
 def test_results_as_exim(ctx: object, text: str, result: str) -> None:
     assert expand(text, ctx) == result
+
+
+@pytest.mark.parametrize(
+    "text, result",
+    [
+        # empty matches: a non-empty match is tried at the same place first (PCRE)
+        ("${sg{aaa}{a*?}{-}}", "-------"),
+        ("${sg{abc}{x*}{-}}", "-a-b-c-"),
+        ("${sg{abc}{b*}{<$0>}}", "<>a<><>c<>"),
+        # JSON is scanned, not decoded: raw values, first of repeated keys
+        ("${extract json{a}{\\{\"a\":[1, 2]\\}}}", "[1, 2]"),
+        ("${extract json{a}{\\{\"a\":1.50\\}}}", "1.50"),
+        ("${extract json{a}{\\{\"a\":1, \"a\":2\\}}}", "1"),
+        ("${extract jsons{a}{\\{\"a\":\"x\\\\\"y\"\\}}}", 'x\\"y'),
+        ("${extract json{2}{[1, \"b\" , 3]}}", '"b"'),
+        ("${if forany_json{[ 1 , \"x y\" ]}{eq{$item}{\"x y\"}}{y}{n}}", "n"),
+        ("${if forall_jsons{[\"a\",\"b\"]}{eq{$item}{a}}{y}{n}}", "n"),
+        # a comparison that fails counts as "not less" in sort
+        ("${sort{b:a}{lt}{$item}}", "a:b"),
+    ],
+)
+def test_items_as_exim(ctx: object, text: str, result: str) -> None:
+    assert expand(text, ctx) == result
