@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from acl.errors import ExpansionError
+from acl.errors import ExpansionError, ForcedFail
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
 from acl.expansion.compiler import CondFn, compile_arg
@@ -18,7 +18,7 @@ def compile_condition(c: N.Cond) -> CondFn:
     if isinstance(c, N.Simple):
         return _simple(c.name, c.args, c.span)
     if isinstance(c, N.Nested):
-        return _simple(c.name, c.args, c.span)
+        return _acl(c) if c.name == "acl" else _simple(c.name, c.args, c.span)
     if isinstance(c, N.Not):
         inner = compile_condition(c.cond)
         return lambda ctx: not inner(ctx)
@@ -29,6 +29,37 @@ def compile_condition(c: N.Cond) -> CondFn:
     if isinstance(c, N.ForAll):
         return _forall(c)
     raise AssertionError(c)  # pragma: no cover
+
+
+_ACL_TRUE = frozenset({"accept", "ok"})
+_ACL_FALSE = frozenset({"deny", "fail"})
+_ACL_RC = {"defer": "DEFER", "error": "ERROR", "discard": "DISCARD", "drop": "FAIL_DROP",
+           "fail_drop": "FAIL_DROP"}
+
+
+def _acl(c: N.Nested) -> CondFn:
+    """``acl {{name}{arg}...}``: true when the ACL accepts, false when it denies;
+    its message becomes $value for the yes/no strings."""
+    fns = tuple(compile_arg(a) for a in c.args)
+    span = c.span
+
+    def run(ctx: Any) -> bool:
+        spec = ctx.registry.conditions.get("acl")
+        subs = [f(ctx) for f in fns]  # type: ignore[misc]
+        if spec is not None:
+            return bool(spec.func(ctx, *subs))
+        runner = ctx.acl_runner
+        if runner is None:
+            raise ExpansionError(f'cannot run ACL "{subs[0]}": no ACL engine is attached to this expansion', span)
+        verb, message = runner(subs[0], subs[1:])
+        verb = str(verb).lower()
+        if verb in _ACL_TRUE or verb in _ACL_FALSE:
+            ctx.bindings["value"] = message or ""
+            return verb in _ACL_TRUE
+        text = f'{_ACL_RC.get(verb, verb.upper())} from acl "{subs[0]}"'
+        raise (ForcedFail if verb == "defer" else ExpansionError)(text, span)
+
+    return run
 
 
 def _andor(c: N.AndOr) -> CondFn:

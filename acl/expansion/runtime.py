@@ -44,7 +44,7 @@ def bound(ctx: Any, name: str, value: str, fn: Callable[[Any], Any]) -> Any:
             b[name] = old  # type: ignore[assignment]
 
 
-_CAPTURE_KEYS = tuple(str(i) for i in range(10))
+_CAPTURE_KEYS = ("value",) + tuple(str(i) for i in range(10))  # $value: set by the acl condition
 
 
 def saved_captures(ctx: Any) -> dict[str, str]:
