@@ -399,7 +399,7 @@ _BUILD = _Build()
 _LOCK = threading.Lock()
 
 
-def _cache_file() -> str | bool:
+def _cache_file(kind: str = "") -> str | bool:
     """Where Lark may keep its analysis of the grammar between runs (six times
     faster start-up): a directory of the user's own, else no cache at all."""
     import hashlib
@@ -417,7 +417,7 @@ def _cache_file() -> str | bool:
     if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(folder, os.W_OK):
         return False  # a cache others can write to could feed us a forged pickle
     tag = hashlib.sha256(f"{_GRAMMAR}{lark.__version__}{lark_cython is not None}".encode()).hexdigest()[:16]
-    return os.path.join(folder, f"expansion-{tag}.lark")
+    return os.path.join(folder, f"expansion{kind}-{tag}.lark")
 
 
 _FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD, cache=_cache_file(),
@@ -430,7 +430,7 @@ def _python_lark() -> Lark:
     stack that messages are worked out from (built on first syntax error)."""
     global _PY
     if _PY is None:
-        _PY = Lark(_GRAMMAR, **_OPTIONS)
+        _PY = Lark(_GRAMMAR, **_OPTIONS, cache=_cache_file("-tree"))
     return _PY
 
 
