@@ -11,9 +11,12 @@ with a handful of dictionary probes."""
 from __future__ import annotations
 
 import functools
+import gc
 import ipaddress
 import os
 import socket
+from itertools import repeat
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -156,9 +159,16 @@ class _Block:
     items: list[str] | None  # None for host lists, whose matches carry no value
     exact: dict[str, int] = field(default_factory=dict)
     suffix: dict[str, int] = field(default_factory=dict)
-    nets: dict[int, dict[int, dict[int, int]]] = field(default_factory=dict)  # version -> prefix length -> net
+    # IP version -> {network | prefix length << address bits: position}, and
+    # the prefix lengths in use: one table per version whatever the masks.
+    nets: dict[int, dict[int, int]] = field(default_factory=dict)
+    plens: dict[int, set[int]] = field(default_factory=dict)
     any: int | None = None
     count: int = 0
+
+    def add_net(self, ver: int, plen: int, value: int, pos: int) -> None:
+        self.nets.setdefault(ver, {}).setdefault(value | plen << (32 if ver == 4 else 128), pos)
+        self.plens.setdefault(ver, set()).add(plen)
 
 
 @dataclass
@@ -304,6 +314,19 @@ def _do_lookup(ctx: Any, spec: str, key: str | None, data: str) -> str | None:
         raise ListDefer(exc.message, exc.message) from None
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Cyclic garbage collection paused while a large list is built: it would
+    walk the millions of young objects again and again, and they hold no cycles."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _fold(s: str) -> str:
     """ASCII lower case without taint, for table keys (str.lower is the same
     as the C locale's for ASCII text, and much faster than a translation)."""
@@ -321,6 +344,10 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
     block: _Block | None = None
     neg = False
     host, stringy = kind == "host", kind in ("domain", "localpart")
+    if host and len(items) > 64:
+        whole = _nets_block(items)
+        if whole is not None:
+            return CompiledList(kind, [whole], False)
     for pos, item in enumerate(items):
         neg = item[:1] == "!"
         if neg:
@@ -352,13 +379,45 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
                 if block.any is None:
                     block.any = pos
             else:
-                by_len = block.nets.setdefault(net[0], {}).setdefault(net[1], {})
-                by_len.setdefault(net[2], pos)
+                block.add_net(*net, pos)
         elif item[0] == "*":
             block.suffix.setdefault(item[1:] if caseful else _fold(item[1:]), pos)
         else:
             block.exact.setdefault(item if caseful else _fold(item), pos)
     return CompiledList(kind, entries, neg)
+
+
+def _nets_block(items: list[str]) -> _Block | None:
+    """A host list made only of plain networks (the usual large list) as one
+    block, its IPv4 part parsed with C-level calls over the whole list; None
+    for any other list."""
+    v4_pos = [pos for pos, i in enumerate(items) if ":" not in i]
+    v4 = [items[pos] for pos in v4_pos]
+    if len(v4) < len(items) // 2 or any(i[-1] == "/" or i[0] == "*" for i in v4):
+        return None
+    flat = "/".join([i if "/" in i else i + "/32" for i in v4]).split("/")
+    addrs, masks = flat[0::2], flat[1::2]
+    joined = "".join(masks)
+    if len(masks) != len(v4) or not all(masks) or not (joined.isdigit() and joined.isascii()):
+        return None
+    try:
+        values = map(int.from_bytes, map(socket.inet_pton, repeat(socket.AF_INET), addrs), repeat("big"))
+        plens = [p if p <= 32 else 32 for p in map(int, masks)]
+        keys = [v >> (32 - p) << (32 - p) | p << 32 for v, p in zip(values, plens)]
+    except OSError:
+        return None
+    block = _Block(False, None, count=len(items))
+    if keys:  # reversed, so that the earliest of equal networks is kept
+        block.nets[4] = dict(zip(reversed(keys), reversed(v4_pos)))
+        block.plens[4] = set(plens)
+    if len(v4) < len(items):
+        for pos, item in enumerate(items):
+            if ":" in item:
+                net = _parse_net(item)
+                if net is None:
+                    return None
+                block.add_net(*net, pos)
+    return block
 
 
 def _item_kind(kind: str, item: str) -> str:
@@ -378,7 +437,8 @@ def _item_kind(kind: str, item: str) -> str:
 @functools.lru_cache(maxsize=512)
 def compile_list(kind: str, text: str, caseful: bool = False) -> CompiledList:
     """The matcher for a list text of ``kind`` (already expanded)."""
-    return _compile_items(kind, list(iter_list(text)), caseful)
+    with _no_gc():
+        return _compile_items(kind, list(iter_list(text)), caseful)
 
 
 # ---- per-kind subjects
@@ -404,9 +464,10 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
         if b.nets:
             bits = s.ip.max_prefixlen
             n = int(s.ip)
-            for plen, table in b.nets.get(s.ip.version, {}).items():
+            table = b.nets.get(s.ip.version)
+            for plen in b.plens.get(s.ip.version, ()):
                 shift = bits - plen
-                pos = table.get(n >> shift << shift)
+                pos = table.get(n >> shift << shift | plen << bits)
                 if pos is not None and (best is None or pos < best[0]):
                     best = (pos, None)
     elif b.exact or b.suffix:
@@ -558,8 +619,7 @@ def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> 
 
 
 def _file_items(kind: str, path: str) -> list[str]:
-    """The items of a list file: one a line, comments and blank lines dropped,
-    any number of leading ``!`` reduced to their parity."""
+    """The items of a list file: one a line, comments and blank lines dropped."""
     try:
         with open(path, "rb") as f:
             text = f.read().decode("utf-8", "surrogateescape")
@@ -569,10 +629,7 @@ def _file_items(kind: str, path: str) -> list[str]:
     lines = text.split("\n")
     if "#" in text:
         lines = [_strip_comment(kind, line) if "#" in line else line for line in lines]
-    items = [line for line in map(_strip_space, lines) if line]
-    if "!" in text:
-        items = [_bangs(item) if item[0] == "!" else item for item in items]
-    return items
+    return [line for line in map(_strip_space, lines) if line]
 
 
 def _strip_space(line: str) -> str:
@@ -588,15 +645,6 @@ def _strip_comment(kind: str, line: str) -> str:
         if c == "#" and (i == 0 or line[i - 1] in SPACE):
             return line[:i]
     return line
-
-
-def _bangs(item: str) -> str:
-    """A file line's ``!`` marks each flip the sense (``!!x`` is ``x``)."""
-    neg = False
-    while item[:1] == "!":
-        neg = not neg
-        item = item[1:].lstrip(SPACE)
-    return "!" + item if neg else item
 
 
 _FILE_CACHE: dict[tuple[str, str, bool], tuple[tuple[int, int, int, int], CompiledList]] = {}
@@ -615,7 +663,8 @@ def _load_file(kind: str, path: str, caseful: bool) -> CompiledList:
     hit = _FILE_CACHE.get(key)
     if hit is not None and stamp is not None and hit[0] == stamp:
         return hit[1]
-    cl = _compile_items(kind, _file_items(kind, path), caseful)
+    with _no_gc():
+        cl = _compile_items(kind, _file_items(kind, path), caseful)
     if stamp is not None:
         _FILE_CACHE.pop(key, None)
         while len(_FILE_CACHE) >= _FILE_CACHE_MAX:

@@ -129,3 +129,40 @@ def test_large_list_compiles_once_and_matches() -> None:
     assert not lists.match_ip(ctx, "10.16.0.0", nets)
     for i in range(0, n, 9973):  # many probes against the one compiled matcher
         assert lists.match_domain(ctx, f"host{i}.example", names)
+
+
+def test_file_end_negation(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    d3 = tmp_path / "d3"
+    d3.write_text("a.example\n!d.example\n")
+    ctx = ExpansionContext()
+    # (list, results for e.example, d.example, a.example, b.example) from Exim 4.96.
+    cases = [(f"{d3}", "ynyy"), (f"{d3} : zzz", "nnyn"), (f"!{d3}", "nynn"), (f"zzz : {d3}", "ynyy"),
+             (f"{d3} : !zzz", "ynyy")]
+    for text, want in cases:
+        got = "".join("yn"[not lists.match_domain(ctx, d, text)] for d in ("e.example", "d.example", "a.example", "b.example"))
+        assert got == want, text
+
+
+def test_changed_file_is_read_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "hosts"
+    f.write_text("10.0.0.0/8\n")
+    ctx = ExpansionContext()
+    assert lists.match_ip(ctx, "10.1.2.3", str(f))
+    assert not lists.match_ip(ctx, "192.168.1.1", str(f))
+    f.write_text("192.168.0.0/16\n2001:db8::/32\n")
+    assert lists.match_ip(ctx, "192.168.1.1", str(f))
+    assert not lists.match_ip(ctx, "10.1.2.3", str(f))
+    assert lists.match_ip(ctx, "2001:db8::5", str(f))
+
+
+def test_large_network_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    f = tmp_path / "nets"
+    lines = [f"{i >> 8 & 255}.{i & 255}.0.0/16" for i in range(1, 50_000)] + ["10.20.30.40/33", "2001:db8::/32"]
+    f.write_text("\n".join(lines) + "\n10.0.0.0/8\n")
+    ctx = ExpansionContext()
+    assert lists.match_ip(ctx, "0.1.200.3", str(f))
+    assert lists.match_ip(ctx, "10.20.30.40", str(f))
+    assert lists.match_ip(ctx, "10.9.9.9", str(f))
+    assert lists.match_ip(ctx, "2001:db8:1::1", str(f))
+    assert not lists.match_ip(ctx, "200.1.1.1", str(f))
+    assert not lists.match_ip(ctx, "2001:db9::1", str(f))
