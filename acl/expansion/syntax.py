@@ -75,6 +75,10 @@ def item_error(name: str, nargs: int, stop: str, remaining: str = "", required: 
     subs = SUBS_ITEMS.get(name)
     if subs is not None:
         most, least = subs
+        if name == "readsocket" and (nargs > most or (nargs == most and stop != "}")):
+            return "missing '}' closing readsocket"  # Exim reads the fail string by hand
+        if name == "prvscheck" and nargs > most and stop == "}":
+            return None  # the count Exim states depends on the address: the item says it
         if nargs < least:
             return f"Not enough arguments for '{name}' (min is {least})"
         if nargs > most or (stop == "{" and nargs == most):

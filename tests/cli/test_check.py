@@ -28,6 +28,7 @@ def _run(argv: list[str]) -> tuple[str, int]:
 
 
 def test_text_format(tmp_path: Path) -> None:
+    # An unterminated string is reported at its last token ($x, column 27).
     conf = tmp_path / "bad.conf"
     conf.write_text(BAD)
     text, code = _run(["-C", str(conf)])
@@ -36,7 +37,7 @@ def test_text_format(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert lines[0].startswith(f"{conf}:1:")
     assert lines[0].endswith("(in option primary_hostname) [expansion-syntax]")
-    assert lines[1] == (f"{conf}:5:28: error: missing }} at end of string "
+    assert lines[1] == (f"{conf}:5:27: error: missing }} at end of string "
                         "(in condition in ACL acl_check_rcpt) [expansion-syntax]")
 
 
@@ -46,12 +47,12 @@ def test_json_and_sarif(tmp_path: Path) -> None:
     text, _ = _run(["--format", "json", str(conf)])
     data = json.loads(text)
     assert {d["rule"] for d in data} == {"expansion-syntax"}
-    assert data[1]["line"] == 5 and data[1]["col"] == 28
+    assert data[1]["line"] == 5 and data[1]["col"] == 27
     text, _ = _run(["--format", "sarif", str(conf)])
     sarif = json.loads(text)
     result = sarif["runs"][0]["results"][1]
     assert result["ruleId"] == "expansion-syntax"
-    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 28}
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 5, "startColumn": 27}
 
 
 def test_clean_config_and_config_error(tmp_path: Path) -> None:
