@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
 from acl.config.option_table import GENERIC, PRIVATE, UNAVAILABLE_AUTHENTICATORS
-from acl.runtime.escapes import interpret_escape
+from acl.runtime.escapes import unescape_until
 
 Fail = Callable[[str, int], NoReturn]  # (message, offset in the option's rest text)
 
@@ -109,21 +109,13 @@ def read_string(s: str, name: str, fail: Fail) -> str:
     """An option string: as written, or dequoted with escapes if it starts with "."""
     if not s.startswith('"'):
         return s
-    out: list[str] = []
-    i = 1
-    while i < len(s) and s[i] != '"':
-        if s[i] == "\\":
-            ch, i = interpret_escape(s, i)
-            out.append(ch)
-        else:
-            out.append(s[i])
-            i += 1
+    value, i = unescape_until(s, 1, '"')
     if i >= len(s):
         fail(f"missing quote at end of string value for {name}", 0)
     i += 1
     if i < len(s):
         fail(extra_chars(s[i:], f"string value for {name}"), i)
-    return "".join(out)
+    return value
 
 
 def _strtol(s: str, base: int) -> tuple[int | None, int]:

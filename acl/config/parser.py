@@ -4,6 +4,8 @@ need the option table follow readconf.c and use Exim's wording."""
 
 from __future__ import annotations
 
+import sys
+
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import NoReturn
@@ -16,7 +18,7 @@ from acl.config.model import (AclDef, Condition, Config, Instance, NamedList,
                               OptionSetting, RuleLine, Statement)
 from acl.config.preprocess import SECTION_NAMES, LogicalLine, Preprocessor
 from acl.errors import ConfigError
-from acl.resources import grammar_text
+from acl.resources import grammar_text, lark_cache_path
 from acl.source import Span
 
 START = {"main": "main_line", "acls": "acl_line", "routers": "driver_line",
@@ -47,11 +49,9 @@ CLASS = {"routers": "router", "transports": "transport", "authenticators": "auth
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    from acl.config.lark_cache import lark_cache
-
     return Lark(grammar_text("config.lark"), parser="lalr", lexer="contextual",
                 start=sorted(set(START.values()) | {"begin_line"}), propagate_positions=True,
-                cache=lark_cache("config"))
+                cache=lark_cache_path(f"config-py{sys.version_info[0]}{sys.version_info[1]}.lark"))
 
 
 class _Reader:

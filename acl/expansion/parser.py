@@ -15,7 +15,7 @@ from acl.errors import ExpansionSyntaxError
 from acl.expansion import nodes as N
 from acl.expansion.parse_errors import translate
 from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
-from acl.resources import grammar_text
+from acl.resources import grammar_text, lark_cache_path
 from acl.source import Span
 
 try:  # the compiled LALR loop, about twice as fast; errors are re-parsed in Python
@@ -401,23 +401,13 @@ _LOCK = threading.Lock()
 
 def _cache_file(kind: str = "") -> str | bool:
     """Where Lark may keep its analysis of the grammar between runs (six times
-    faster start-up): a directory of the user's own, else no cache at all."""
+    faster start-up). The name carries what Lark's own check does not see."""
     import hashlib
-    import os
 
     import lark
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "exim-acl")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        st = os.stat(folder)
-    except OSError:
-        return False
-    if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(folder, os.W_OK):
-        return False  # a cache others can write to could feed us a forged pickle
     tag = hashlib.sha256(f"{_GRAMMAR}{lark.__version__}{lark_cython is not None}".encode()).hexdigest()[:16]
-    return os.path.join(folder, f"expansion{kind}-{tag}.lark")
+    return lark_cache_path(f"expansion{kind}-{tag}.lark")
 
 
 _FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD, cache=_cache_file(),

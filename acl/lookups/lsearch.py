@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from acl.errors import ExpansionError, ForcedFail
-from acl.runtime.escapes import interpret_escape
+from acl.runtime.escapes import unescape_until
 from acl.lookups.base import (
     C_SPACE, SINGLE_KEY, Defer, Found, LookupSpec, ascii_lower, decode, file_memo, option,
     read_regular_file,
@@ -34,17 +34,10 @@ def split_key(line: str) -> tuple[str, int]:
         while i < len(line) and line[i] != ":" and line[i] not in C_SPACE:
             i += 1
         return line[:i], i
-    out, i = [], 1
-    while i < len(line) and line[i] != '"':
-        if line[i] == "\\":
-            ch, i = interpret_escape(line, i)
-            out.append(ch)
-        else:
-            out.append(line[i])
-            i += 1
+    key, i = unescape_until(line, 1, '"')
     if i < len(line):
         i += 1  # past the closing quote
-    return "".join(out), i
+    return key, i
 
 
 def scan(text: str, match: Matcher, full: bool = False) -> str | None:

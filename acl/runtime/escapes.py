@@ -36,3 +36,20 @@ def interpret_escape(s: str, i: int) -> tuple[str, int]:
                 break
         return chr(val), j
     return _SIMPLE.get(ch, ch), j
+
+
+def unescape_until(s: str, i: int, stop: str = "") -> tuple[str, int]:
+    """From ``s[i]`` up to the first unescaped ``stop`` character (or the end),
+    backslash sequences interpreted: the text and the index of the stop (or
+    ``len(s)``). Reads quoted option values and lsearch keys (stop '"'), and
+    whole strings for the items that unescape them (no stop)."""
+    out: list[str] = []
+    n = len(s)
+    while i < n and s[i] != stop:
+        if s[i] == "\\":
+            ch, i = interpret_escape(s, i)
+            out.append(ch)
+        else:
+            out.append(s[i])
+            i += 1
+    return "".join(out), i

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any, Iterable
 
-from acl.runtime.escapes import interpret_escape
+from acl.runtime.escapes import unescape_until
 
 ENCODING = "utf-8"
 ERRORS = "surrogateescape"
@@ -18,20 +18,6 @@ def to_bytes(s: str) -> bytes:
 
 def from_bytes(b: bytes) -> str:
     return b.decode(ENCODING, ERRORS)
-
-
-def unescape_until(s: str, i: int, stop: str = "") -> tuple[str, int]:
-    """From ``s[i]`` up to the first ``stop`` character (or the end), with
-    backslash sequences interpreted; returns the text and the stop's index."""
-    out: list[str] = []
-    while i < len(s) and s[i] != stop:
-        if s[i] == "\\":
-            ch, i = interpret_escape(s, i)
-            out.append(ch)
-        else:
-            out.append(s[i])
-            i += 1
-    return "".join(out), i
 
 
 def unescape(s: str) -> str:
