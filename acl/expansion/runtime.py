@@ -1,13 +1,13 @@
 """Evaluation helpers shared by the compiler and the core items: variable and
-header resolution, scoped bindings, and Exim lists (until acl.runtime.lists is
-available, a private splitter with the same rules)."""
+header resolution, scoped bindings, and Exim lists (through acl.runtime.lists)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from acl.errors import ExpansionError
+from acl.runtime.lists import iter_list, list_separator
 from acl.runtime.values import TaintedStr, taint
 
 _MISSING = object()
@@ -177,44 +177,12 @@ def header(ctx: Any, kind: str, name: str, exists_only: bool = False) -> str | N
 # ---- lists
 
 
-def _private_iter_list(text: str, sep: str = ":") -> Iterator[str]:
-    s = text.lstrip()
-    if len(s) >= 2 and s[0] == "<" and not s[1].isalnum() and not s[1].isspace():
-        sep, s = s[1], s[2:]
-    if sep == "\n" or not s.strip():
-        pass
-    if not s.strip():
-        return
-    i, n = 0, len(s)
-    while i <= n:
-        buf: list[str] = []
-        while i < n:
-            c = s[i]
-            if c == sep:
-                if i + 1 < n and s[i + 1] == sep:
-                    buf.append(sep)
-                    i += 2
-                    continue
-                break
-            buf.append(c)
-            i += 1
-        yield "".join(buf).strip()
-        i += 1
-
-
-try:  # the shared list module, once its developer has written it
-    from acl.runtime.lists import iter_list as _shared_iter_list  # type: ignore[import-not-found]
-    from acl.runtime.lists import list_separator as _list_separator
-except ImportError:  # pragma: no cover - depends on the other module's progress
-    _shared_iter_list = None
-    _list_separator = None
 
 
 def list_items(ctx: Any, text: str) -> list[str]:
-    it = _shared_iter_list if _shared_iter_list is not None else _private_iter_list
     limit = ctx.limits.max_list_items
     out: list[str] = []
-    for item in it(text):
+    for item in iter_list(text):
         if len(out) >= limit:
             raise ExpansionError(f"too many list items (more than {limit})")
         out.append(item)
@@ -225,12 +193,7 @@ def list_items(ctx: Any, text: str) -> list[str]:
 
 def list_sep(text: str) -> str:
     """The separator of an Exim list (``<x`` at the start changes it)."""
-    if _list_separator is not None:
-        return _list_separator(text)[0]
-    s = text.lstrip()
-    if len(s) >= 2 and s[0] == "<" and not s[1].isalnum() and not s[1].isspace():
-        return s[1]
-    return ":"
+    return list_separator(text)[0]
 
 
 def list_join(items: list[str], sep: str) -> str:
