@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from acl.config.model import Config
+from acl.engine import ratelimit
 from acl.engine.evaluate import Interpreter, RunState, UnsupportedError
 from acl.engine.messages import accept_reply, failure_reply, split_message
 from acl.engine.verdict import Control, Effects, HeaderAdd, LogLine, Result, Verdict
@@ -32,6 +33,15 @@ _UNSET_DENIES = frozenset({"etrn", "expn", "rcpt", "vrfy"})
 # Phases where "discard" makes sense (others turn it into an error).
 _DISCARD_OK = frozenset({"mail", "rcpt", "data", "not_smtp", "mime", "not_smtp_mime", "dkim",
                          "prdr"})
+
+
+_MESSAGE_VARIABLES = ("sender_rate", "sender_rate_limit", "sender_rate_period")
+_MESSAGE_EXTRA = ("acl_added_headers", "acl_removed_headers", "acl_warn_logged")
+
+
+def _drop_vars(ctx: Any, prefix: str) -> None:
+    for name in [n for n in ctx.acl_vars if n.startswith(prefix)]:
+        del ctx.acl_vars[name]
 
 
 def _interpreter_of(state: RunState) -> Interpreter:
@@ -84,6 +94,33 @@ class Engine:
         ctx.extra["acl_engine"] = self
         ctx.extra.setdefault("acl_where", normalize_where(where))
         ctx.acl_runner = self._expansion_runner(ctx)
+
+    # -- lifetimes (the SMTP dialogue calls these, as smtp_in.c resets state)
+
+    def begin_connection(self, ctx: Any) -> None:
+        """A new SMTP connection (or non-SMTP message) in ``ctx``: $acl_c* and
+        $acl_m* start empty, and the rate limiter starts with empty
+        per-connection caches. Also does what :meth:`begin_message` does."""
+        _drop_vars(ctx, "acl_c")
+        ratelimit.new_connection(ctx)
+        self.begin_message(ctx)
+
+    def begin_message(self, ctx: Any) -> None:
+        """A new message transaction: Exim's smtp_reset(), called on MAIL,
+        RSET, HELO/EHLO and after a message is accepted. $acl_m* are emptied,
+        as are $sender_rate*, the pending headers added or removed by ACLs, the
+        warn log lines already written, and the per-message rate caches."""
+        _drop_vars(ctx, "acl_m")
+        for name in _MESSAGE_VARIABLES:
+            ctx.variables.pop(name, None)
+        for key in _MESSAGE_EXTRA:
+            ctx.extra.pop(key, None)
+        ratelimit.new_message(ctx)
+
+    def begin_command(self, ctx: Any) -> None:
+        """A new SMTP command: rates remembered per command (per_cmd,
+        per_rcpt in RCPT, readonly checks) are computed afresh."""
+        ratelimit.new_command(ctx)
 
     def run_acl(self, name_or_text: str | None, ctx: Any, *, where: str) -> Verdict:
         """Run an ACL given by name, inline text, file name (``/...``) or an

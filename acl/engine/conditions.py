@@ -11,6 +11,7 @@ from acl.engine import modifiers as M
 from acl.engine.controls import NOT_SMTP, only
 from acl.engine.evaluate import CondError, Frame
 from acl.engine.messages import WHERE_NAMES
+from acl.engine.ratelimit import ratelimit
 from acl.engine.verdict import Result
 from acl.errors import ExpansionError
 
@@ -238,6 +239,7 @@ CONDITIONS: dict[str, CondSpec] = {
     "log_reject_target": CondSpec(True, True, _NONE, M.log_reject_target),
     "logwrite": CondSpec(True, True, _NONE, M.logwrite),
     "queue": CondSpec(True, True, frozenset({"data", "mime", "dkim", "prdr", "not_smtp"}), M.queue),
+    "ratelimit": CondSpec(True, False, _NONE, ratelimit),
     "recipients": CondSpec(False, False, only("rcpt", "prdr"), recipients),
     "remove_header": CondSpec(True, True, _MESSAGE_PHASES, M.remove_header),
     "sender_domains": CondSpec(False, False, _NO_SENDER, sender_domains),
@@ -249,7 +251,7 @@ CONDITIONS: dict[str, CondSpec] = {
     "dnslists": _unsupported(forbids=NOT_SMTP),
     "spf": _unsupported(), "spf_guess": _unsupported(),
     "dmarc_status": _unsupported(), "dkim_signers": _unsupported(),
-    "dkim_status": _unsupported(), "ratelimit": _unsupported(), "seen": _unsupported(),
+    "dkim_status": _unsupported(), "seen": _unsupported(),
     "malware": _unsupported(), "spam": _unsupported(), "regex": _unsupported(False),
     "mime_regex": _unsupported(False), "decode": _unsupported(),
 }

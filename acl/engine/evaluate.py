@@ -55,6 +55,13 @@ class Frame:
     endpass: bool = False
 
 
+def snapshot(state: RunState) -> tuple[int, ...]:
+    """Lengths of the effect lists, to tell a tracer what a modifier added."""
+    e = state.effects
+    return (len(e.headers_added), len(e.headers_removed), len(e.controls), len(e.delays),
+            len(e.logs), len(e.udp_sent))
+
+
 def expand_arg(frame: Frame, text: str) -> str | None:
     """Expand a condition's argument; None when the expansion is forced to fail
     (the condition is then ignored). Other failures raise CondError."""
@@ -129,6 +136,15 @@ class Interpreter:
             extra["acl_level"], extra["acl_state"] = saved
 
     def _check(self, state: RunState, text: str, level: int) -> Result:
+        tracer = state.ctx.extra.get("acl_tracer")
+        if tracer is None:
+            return self._check_acl(state, text, level, None)
+        rc = self._check_acl(state, text, level, tracer)
+        from acl.engine.verdict import VERB_OF
+        tracer.leave(state.acl_name, VERB_OF[rc], level, state.user_msg, state.log_msg)
+        return rc
+
+    def _check_acl(self, state: RunState, text: str, level: int, tracer: Any) -> Result:
         if level > MAX_LEVEL:
             state.log_msg = "ACL nested too deep: possible loop"
             return Result.ERROR
@@ -152,6 +168,8 @@ class Interpreter:
             return Result.ERROR
         if level == 0:
             state.acl_name = acl.name
+        if tracer is not None:
+            tracer.enter(acl.name, state.where, level)
         quit_check = level == 0 and state.where in ("quit", "notquit")
         for stmt in acl.statements:
             frame = Frame(state, stmt.verb, level)
@@ -161,6 +179,8 @@ class Interpreter:
             state.user_msg = state.log_msg = None
             if level == 0:
                 state.statement, state.condition = stmt, None
+            if tracer is not None:
+                tracer.statement(stmt, level)
             rc = self.check_conditions(frame, stmt)
             if level == 0 and rc != Result.OK:
                 state.condition = frame.cond
@@ -216,6 +236,7 @@ class Interpreter:
         from acl.engine.conditions import CONDITIONS
 
         state = frame.state
+        tracer = state.ctx.extra.get("acl_tracer") if state.ctx.extra else None
         user_message: Condition | None = None
         log_message: Condition | None = None
         rc = Result.OK
@@ -235,18 +256,22 @@ class Interpreter:
                 raise UnsupportedError(
                     f'the "{cb.name}" ACL {"modifier" if spec and spec.modifier else "condition"}'
                     " is not yet supported by exim-acl", cb.span)
+            snap = tracer and snapshot(state)
+            arg: str | None = None
             try:
                 if spec.expand:
                     arg = expand_arg(frame, cb.value or "")
                     if arg is None:
+                        if tracer:
+                            tracer.condition(cb, None, "ignored", None, frame.level)
                         continue
                 else:
                     arg = cb.value or ""
                 if state.where in spec.forbids:
                     from acl.engine.messages import WHERE_NAMES
+                    # Exim says "condition" for modifiers too.
                     kind = "use" if spec.modifier else "test"
-                    kind2 = "modifier" if spec.modifier else "condition"
-                    raise CondError(Result.ERROR, f"cannot {kind} {cb.name} {kind2} in "
+                    raise CondError(Result.ERROR, f"cannot {kind} {cb.name} condition in "
                                     f"{WHERE_NAMES.get(state.where, state.where)} ACL")
                 rc = spec.func(frame, cb, arg)
             except CondError as e:
@@ -257,6 +282,9 @@ class Interpreter:
                     rc = Result.FAIL
                 elif rc in (Result.FAIL, Result.FAIL_DROP):
                     rc = Result.OK
+            if tracer:
+                from acl.engine.trace import report
+                report(tracer, frame, cb, spec.modifier, arg, rc, snap)
             if rc != Result.OK:
                 break
         else:
@@ -265,6 +293,9 @@ class Interpreter:
             user_message = None
         if rc in _MSGCOND[frame.verb]:
             self._messages(frame, rc, user_message, log_message)
+            if tracer and (user_message or log_message):
+                from acl.engine.trace import report_messages
+                report_messages(tracer, frame, user_message, log_message)
         state.ctx.variables.pop("acl_verify_message", None)
         return rc
 

@@ -96,7 +96,7 @@ def test_add_header_duplicates_suppressed_within_message(make):
 def test_add_header_forbidden_in_helo(make):
     v = make("h:\n  accept add_header = X-A: 1").run("h", where="helo")
     assert v.result == Result.ERROR
-    assert v.log_message == "cannot use add_header modifier in EHLO or HELO ACL"
+    assert v.log_message == "cannot use add_header condition in EHLO or HELO ACL"
 
 
 def test_local_parts_forbidden_in_mail(make):
