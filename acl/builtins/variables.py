@@ -43,7 +43,7 @@ mime_content_type mime_decoded_filename mime_filename original_domain
 original_local_part parent_domain parent_local_part prvscheck_address
 prvscheck_keynum prvscheck_result received_for recipient_data recipients
 regex_match_string regex1 regex2 regex3 regex4 regex5 regex6 regex7 regex8 regex9
-reply_address return_path sender_address sender_address_data
+return_path sender_address sender_address_data
 sender_address_domain sender_address_local_part sender_data sender_fullhost
 sender_helo_name sender_host_address sender_host_authenticated sender_host_name
 sender_host_port sender_ident sender_rcvhost sender_verify_failure
@@ -497,17 +497,34 @@ def _sender_domain(ctx: Any) -> str:
     return type(s)(s[at + 1 :]) if at >= 0 else ""
 
 
-def _headers_text(ctx: Any) -> str | None:
-    if not ctx.headers:
-        return None
-    return TaintedStr("\n".join(f"{n}:{v}" for n, v in ctx.headers))
-
-
 @computed("message_headers", tainted=True)
 def _message_headers(ctx: Any) -> str | None:
-    return _headers_text(ctx)
+    """Each header line with trailing white space removed and RFC 2047 words
+    decoded (without charset translation), joined by newlines."""
+    if not ctx.headers:
+        return None
+    from acl.expansion.runtime import _decode_2047
+
+    lines = (f"{n}:{v}".rstrip(" \t\r\n\f\v") for n, v in ctx.headers)
+    return TaintedStr(_decode_2047("\n".join(lines), False))
 
 
 @computed("message_headers_raw", tainted=True)
 def _message_headers_raw(ctx: Any) -> str | None:
-    return _headers_text(ctx)
+    """The header lines as received, each ending with a newline."""
+    if not ctx.headers:
+        return None
+    return TaintedStr("".join(f"{n}:{v}\n" for n, v in ctx.headers))
+
+
+def _header_raw(ctx: Any, name: str) -> str:
+    return "\n".join(v for n, v in ctx.headers if n.strip().lower() == name)
+
+
+@computed("reply_address", tainted=True)
+def _reply_address(ctx: Any) -> str:
+    """Reply-To:, else From:, undecoded and trimmed."""
+    s = _header_raw(ctx, "reply-to").strip(" \t\r\n\f\v")
+    if not s:
+        s = _header_raw(ctx, "from").strip(" \t\r\n\f\v")
+    return TaintedStr(s)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,75 +250,15 @@ def _attach_engine(ctx: Any, config: Any) -> None:
     Engine(config if config is not None else parse_config_text("")).attach(ctx, "not_smtp")
 
 
-_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _base62(n: int, width: int) -> str:
-    out = ""
-    for _ in range(width):
-        n, r = divmod(n, 62)
-        out = _B62[r] + out
-    return out
-
-
-def message_id(now: float) -> str:
-    """An id of Exim's shape (time, pid, sub-second part, base 62)."""
-    return f"{_base62(int(now), 6)}-{_base62(os.getpid(), 6)}-{_base62(int(now % 1 * 1000) // 2 + 0, 2)}"
-
-
-MESSAGE_BODY_VISIBLE = 500
-
-
 def read_message(ctx: Any, path: str) -> None:
-    """Read a message as ``exim -bem`` does: its headers become ``$h_*``, and the
-    message variables ($message_size, $message_body, ...) are set. A Message-Id
-    and a Date header are added when missing, as Exim does on reception."""
+    """Read a message as ``exim -bem`` does (non-SMTP input, see
+    :mod:`acl.runtime.message`): headers, the headers Exim adds, and the
+    message variables."""
+    from acl.runtime.message import MAX_MESSAGE, apply_message, parse_message
+
     try:
         with open(path, "rb") as f:
-            data = f.read(64 * 1024 * 1024)
+            data = f.read(MAX_MESSAGE)
     except OSError as exc:
         raise UsageError(f"failed to open {path}: {exc.strerror}") from None
-    text = data.decode("utf-8", "surrogateescape")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    headers: list[tuple[str, str]] = []
-    i = 0
-    if lines and lines[0].startswith("From "):
-        i = 1
-    while i < len(lines) and lines[i].rstrip("\r") != "":
-        line = lines[i].rstrip("\r")
-        if line[:1] in (" ", "\t") and headers:
-            n, v = headers[-1]
-            headers[-1] = (n, v + "\n" + line)
-        else:
-            name, _, value = line.partition(":")
-            headers.append((name, value))
-        i += 1
-    body_lines = lines[i + 1 :]
-    body = "".join(line + "\n" for line in body_lines)
-    now = ctx.clock()
-    mid = message_id(now)
-    names = {n.lower() for n, _ in headers}
-    host = ctx.registry.variables["primary_hostname"].getter(ctx) or ""
-    if "message-id" not in names:
-        headers.append(("Message-Id", f" <E{mid}@{host}>"))
-    if "date" not in names:
-        from acl.builtins.variables import tod_full
-
-        headers.append(("Date", " " + tod_full(time.localtime(now))))
-    ctx.headers.extend((n, TaintedStr(v)) for n, v in headers)
-    flat = body.replace("\n", " ").replace("\0", " ")
-    t = TaintedStr
-    ctx.variables.update(
-        message_size=str(len(data)),
-        message_linecount=str(len(lines)),
-        body_linecount=str(len(body_lines)),
-        body_zerocount=str(body.count("\0")),
-        message_body=t(flat[:MESSAGE_BODY_VISIBLE]),
-        message_body_end=t(flat[-MESSAGE_BODY_VISIBLE:]),
-        message_body_size=str(len(body.encode("utf-8", "surrogateescape"))),
-        message_id=mid,
-        message_exim_id=mid,
-        received_time=str(int(now)),
-    )
+    apply_message(ctx, parse_message(data, smtp=False))

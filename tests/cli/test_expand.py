@@ -144,7 +144,7 @@ def test_message_file(tmp_path: Path) -> None:
                     "$body_linecount", "$message_body", "$message_body_size", "$header_x-y:",
                     "$h_from:", "$received_count"]
     out, err, code = be_main(argv, "")
-    assert out == ("hi there\n  folded\n71\n7\n2\nbody line 1 line2 \n18\nz\na@b.example\n0\n")
+    assert out == ("hi there\n  folded\n71\n7\n2\nbody line 1 line2 \n18\nz\na@b.example\n1\n")
     out = be_main(EMPTY + ["--message", str(msg), "${if def:h_message-id:{y}{n}}${if def:h_date:{y}{n}}"], "")[0]
     assert out == "yy\n"
 
