@@ -1,5 +1,7 @@
 """The ``control =`` modifier: Exim's table of controls (acl.c controls_list),
-the phases each is allowed in, and the parsing of their ``/options``."""
+the phases each is allowed in, and the parsing of their ``/options``.
+The reference Exim is built without DMARC, so the dmarc_* controls are
+syntax errors there, and here."""
 
 from __future__ import annotations
 
@@ -35,8 +37,6 @@ _DEFS = [
     ControlDef("cutthrough_delivery", True, frozenset()),
     ControlDef("debug", True, frozenset()),
     ControlDef("dkim_disable_verify", False, frozenset({"data", "not_smtp", "prdr", "not_smtp_start"})),
-    ControlDef("dmarc_disable_verify", False, frozenset({"data", "not_smtp", "not_smtp_start"})),
-    ControlDef("dmarc_enable_forensic", False, frozenset({"data", "not_smtp", "not_smtp_start"})),
     ControlDef("dscp", True, NOT_SMTP | {"notquit"}),
     ControlDef("enforce_sync", False, NOT_SMTP),
     ControlDef("fakedefer", True, only("mail", "rcpt", "predata", "data", "prdr", "mime")),
@@ -60,7 +60,7 @@ _BY_LENGTH = sorted(_DEFS, key=lambda d: -len(d.name))
 class ControlError(Exception):
     """A control cannot be used; ``message`` is Exim's log text (the ACL errors)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | None) -> None:
         super().__init__(message)
         self.message = message
 
@@ -71,9 +71,11 @@ def _syntax(arg: str) -> ControlError:
 
 def decode(arg: str, where: str) -> tuple[ControlDef, str]:
     """The control named at the start of ``arg`` and the rest (``/options``)."""
-    if arg == "queue_only":  # the old name of control=queue, still accepted
+    if arg == "error":  # Exim's internal control: the ACL errors, with no message
+        raise ControlError(None)
+    if arg == "queue_only" or arg.startswith("queue_only/"):  # the old name of control=queue
         d: ControlDef | None = CONTROLS["queue"]
-        rest = ""
+        rest = arg[len("queue_only"):]
     else:
         d = next((d for d in _BY_LENGTH if arg.startswith(d.name)), None)
         if d is None:
@@ -111,20 +113,18 @@ def parse(arg: str, where: str) -> Control:
         opts["message"] = rest[1:] if rest.startswith("/") else FAKE_REJECT_TEXT
     elif d.name == "submission":
         opts = _submission(arg, rest)
-    elif d.name == "queue":
+    elif d.name in ("queue", "cutthrough_delivery"):
+        # Exim looks for the options it knows and ignores the others.
         opts = _slash_options(rest)
-        unknown = [k for k in opts if k not in ("first_pass_route", "only")]
-        if unknown:
-            raise _syntax(arg)
-    elif d.name == "cutthrough_delivery":
-        opts = _slash_options(rest)
-        for k, v in opts.items():
-            if k != "defer" or v not in ("spool", "pass"):
-                raise _syntax(arg)
     elif d.name == "dscp":
-        if not rest[1:]:
+        if not rest:
             raise _syntax(arg)
         opts["value"] = rest[1:]
+    elif d.name == "utf8_downconvert":
+        if rest:
+            if rest[1:] not in ("1", "0", "-1"):
+                raise ControlError("bad option value for control=utf8_downconvert")
+            opts["value"] = rest[1:]
     elif rest:
         opts = _slash_options(rest)
     return Control(d.name, opts, rest)

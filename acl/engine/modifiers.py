@@ -173,21 +173,25 @@ def continue_(frame: Frame, cb: Condition, arg: str) -> Result:
 
 
 def udpsend(frame: Frame, cb: Condition, arg: str) -> Result:
-    """Destination host, port, then the rest of the string as the payload."""
+    """Destination host, port, then the rest of the string (untrimmed) as the
+    payload. The port is read as C's strtol and cut to 16 bits, as Exim does."""
     sep, start = list_separator(arg)
     parts = _split_two(arg[start:], sep)
-    if parts is None or not parts[0]:
+    if parts is None:
         raise CondError(Result.ERROR, 'missing destination host in "udpsend" modifier')
     host, port_s, payload = parts
     if port_s is None:
         raise CondError(Result.ERROR, 'missing destination port in "udpsend" modifier')
     if not port_s.isdigit() and not (port_s[:1] in "+-" and port_s[1:].isdigit()):
         raise CondError(Result.ERROR, 'bad destination port in "udpsend" modifier')
-    port = int(port_s)
+    port = int(port_s) & 0xFFFF
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM) if host else []
     except (OSError, UnicodeError):
-        raise CondError(Result.DEFER, 'DNS lookup failed in "udpsend" modifier') from None
+        infos = []
+    if not infos:
+        frame.state.effects.logs.append(LogLine(f"no IP address found for host {host}"))
+        raise CondError(Result.DEFER, 'DNS lookup failed in "udpsend" modifier')
     data = payload.encode("utf-8", "surrogateescape")
     family, _, _, _, addr = infos[0]
     try:

@@ -189,3 +189,36 @@ def test_udpsend_bad_port(make):
     v = make("r:\n  deny udpsend = 127.0.0.1 : 12x : data").run()
     assert v.result == Result.ERROR
     assert v.log_message == 'bad destination port in "udpsend" modifier'
+
+
+@pytest.mark.parametrize("value, result, message", [
+    # All observed with exim -bh (RCPT ACL "accept udpsend = ...").
+    ("", Result.ERROR, 'missing destination host in "udpsend" modifier'),
+    ("127.0.0.1", Result.ERROR, 'missing destination port in "udpsend" modifier'),
+    ("127.0.0.1 : x : y", Result.ERROR, 'bad destination port in "udpsend" modifier'),
+    ("127.0.0.1 : 0x10 : y", Result.ERROR, 'bad destination port in "udpsend" modifier'),
+    ("127.0.0.1 : 48711x : y", Result.ERROR, 'bad destination port in "udpsend" modifier'),
+    (" : 48711 : x", Result.DEFER, 'DNS lookup failed in "udpsend" modifier'),
+    ("no.such.host.invalid : 48711 : y", Result.DEFER, 'DNS lookup failed in "udpsend" modifier'),
+])
+def test_udpsend_errors(make, value, result, message):
+    v = make(f"r:\n  accept udpsend = {value}").run()
+    assert (v.result, v.log_message) == (result, message)
+
+
+def test_udpsend_unresolvable_host_logged_and_warn_skipped(make):
+    v = make("r:\n  warn udpsend = no.such.host.invalid : 48711 : y\n  accept").run()
+    assert v.result == Result.OK
+    assert [ln.text for ln in v.logs] == [
+        "no IP address found for host no.such.host.invalid",
+        'Warning: ACL "warn" statement skipped: condition test deferred: '
+        'DNS lookup failed in "udpsend" modifier']
+
+
+def test_udpsend_signed_port_and_name(make, udp):
+    # exim -bh: "+port" and a host name are accepted; -1 and 99999 too (16 bits).
+    port = udp.getsockname()[1]
+    make(f"r:\n  accept udpsend = localhost : +{port} : named").run()
+    assert udp.recv(1000) == b" named"
+    assert make(f"r:\n  accept udpsend = 127.0.0.1 : {port + 65536} : wrapped").run().result == Result.OK
+    assert udp.recv(1000) == b" wrapped"
