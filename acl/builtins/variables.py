@@ -294,7 +294,10 @@ def _qualify_recipient(ctx: Any) -> str:
 
 @computed("smtp_active_hostname")
 def _smtp_active_hostname(ctx: Any) -> str:
-    return _opt(ctx, "smtp_active_hostname") or _primary_hostname(ctx)
+    """Exim expands the smtp_active_hostname option only when an SMTP
+    connection starts (the dialogue stores the result in ctx.variables); until
+    then the variable is the primary host name."""
+    return _primary_hostname(ctx)
 
 
 @computed("spool_directory")

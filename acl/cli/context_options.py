@@ -163,7 +163,7 @@ def _apply(o: Options, opt: str, v: str) -> None:
         name, _, value = v.partition("=")
         o.defines[name] = value
     elif opt == "-f":
-        o.sender = v
+        o.sender = sender_option(v)
     elif opt in ("-bem", "--message"):
         o.message = v
     elif opt == "-oMa":
@@ -189,6 +189,40 @@ def _apply(o: Options, opt: str, v: str) -> None:
         if not (name.startswith(("acl_c", "acl_m")) and len(name) > 5 and (name[5].isdigit() or name[5] == "_")):
             raise UsageError(f"--set: {name!r} is not an ACL variable (acl_c... or acl_m...)")
         o.acl_vars[name] = value
+
+
+def sender_option(arg: str) -> str:
+    """The address in a ``-f`` argument as Exim extracts it (a phrase, angle
+    brackets, comments and a source route are dropped); Exim refuses the
+    command line when it is malformed. ``<>`` (or nothing) is the null sender."""
+    from acl.builtins.items.address import AddressError, extract_address
+
+    text = arg.strip()
+    if text in ("", "<>"):
+        return ""
+    try:
+        addr, dom = extract_address(_drop_route(text))
+        domain = addr[dom:] if dom else ""
+        if domain.startswith("["):
+            raise AddressError("domain literals not allowed")
+        if dom and any(not label or label.startswith("-") for label in domain.split(".")):
+            raise AddressError("domain missing or malformed")
+    except AddressError as exc:
+        msg = str(exc)
+        if msg == "domain missing or malformed" and text.endswith(".") and "@" in text[:-1]:
+            msg = "domain is malformed (trailing dot not allowed)"
+        raise UsageError(f'bad -f address "{arg}": {msg}') from None
+    return addr
+
+
+def _drop_route(text: str) -> str:
+    """``@hop1,@hop2:user@domain`` (an RFC 821 source route) -> ``user@domain``."""
+    lt = text.startswith("<")
+    inner = text[1:] if lt else text
+    if inner.startswith("@") and ":" in inner:
+        inner = inner.split(":", 1)[1]
+        return "<" + inner if lt else inner
+    return text
 
 
 def _taint_as_declared(name: str, value: str) -> str:
@@ -229,7 +263,7 @@ def build_context(o: Options, config: Any = None) -> Any:
     elif o.sender in ("<>", ""):
         sender = ""
     else:
-        sender = TaintedStr(o.sender if "@" in o.sender else f"{o.sender}@{qualify}")
+        sender = TaintedStr(o.sender if "@" in o.sender else f"{o.sender}@{qualify}")  # parsed by sender_option
     ctx.variables.update(sender_address=sender, sender_ident=user)
     if o.sender is None:  # Exim treats a plain local caller as authenticated
         ctx.variables.update(authenticated_id=user, authenticated_sender=sender)

@@ -176,3 +176,10 @@ def test_python_dash_m_runs() -> None:
     r = subprocess.run([sys.executable, "-m", "acl", "expand", "-C", "/dev/null", "a$pid"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("a") and r.stdout.strip()[1:].isdigit()
+
+
+def test_bad_sender_option_refused() -> None:
+    # exim -f 'fred@' -be: 'bad -f address "fred@": domain missing or malformed', nothing expanded
+    out, err, code = be_main(EMPTY + ["-f", "fred@", "$sender_address"], "")
+    assert out == "" and code != 0
+    assert 'bad -f address "fred@": domain missing or malformed' in err
