@@ -17,30 +17,56 @@ from acl.lint import RULES, Diagnostic, check_file  # noqa: F401  (re-exported)
 
 # --- output --------------------------------------------------------------------
 
+# SARIF has no "info" level: "note" is its word for it.
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def as_json(d: Diagnostic) -> dict[str, Any]:
+    row = asdict(d)
+    if row["suggestion"] is None:
+        del row["suggestion"]
+    return row
+
 
 def as_sarif(diags: list[Diagnostic]) -> dict[str, Any]:
-    rules = sorted({d.rule for d in diags})
+    from acl.lint import RULE_HELP
+
+    ids = sorted({d.rule for d in diags} | set(RULE_HELP))
+    index = {r: i for i, r in enumerate(ids)}
     return {
         "version": "2.1.0",
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "runs": [{
-            "tool": {"driver": {"name": "acl-check", "rules": [{"id": r} for r in rules]}},
-            "results": [{
-                "ruleId": d.rule,
-                "level": d.severity,
-                "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": d.file},
-                    "region": {"startLine": max(d.line, 1), "startColumn": max(d.col, 1)},
-                }}],
-            } for d in diags],
+            "tool": {"driver": {
+                "name": "acl-check",
+                "informationUri": "docs/LINT.md",
+                "rules": [{"id": r, "shortDescription": {"text": RULE_HELP.get(r, r)}}
+                          for r in ids],
+            }},
+            "results": [_sarif_result(d, index[d.rule]) for d in diags],
         }],
     }
 
 
+def _sarif_result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": d.rule,
+        "ruleIndex": rule_index,
+        "level": _SARIF_LEVEL.get(d.severity, "note"),
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": d.file},
+            "region": {"startLine": max(d.line, 1), "startColumn": max(d.col, 1)},
+        }}],
+    }
+    if d.suggestion:
+        result["properties"] = {"suggestion": d.suggestion}
+    return result
+
+
 def render(diags: list[Diagnostic], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps([asdict(d) for d in diags], indent=2) + "\n"
+        return json.dumps([as_json(d) for d in diags], indent=2) + "\n"
     if fmt == "sarif":
         return json.dumps(as_sarif(diags), indent=2) + "\n"
     return "".join(d.text() + "\n" for d in diags)
@@ -59,5 +85,7 @@ def main(argv: list[str], *, prog: str = "acl-check", out: Any = None) -> int:
         ap.error("no configuration file given (use -C FILE)")
     defines = dict(d.partition("=")[::2] for d in args.defines)
     diags = [d for f in files for d in check_file(f, defines)]
-    out.write(render(diags, args.format))
+    # bytes that are not UTF-8 (kept as surrogates while reading) print as U+FFFD
+    text = render(diags, args.format)
+    out.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
     return 1 if any(d.severity == "error" for d in diags) else 0

@@ -24,7 +24,25 @@ RULES: list[Rule] = [
     rule_taint, rule_regex, rule_unused_macro,
 ]
 
-__all__ = ["Diagnostic", "RULES", "check_file"]
+# Rule id -> one line on what it catches (SARIF's rule list; docs/LINT.md has more).
+RULE_HELP = {
+    "config": "the configuration reader refuses this line, as Exim would",
+    "expansion-syntax": "an expanded string that does not parse",
+    "unknown-name": "unknown variable, operator, item, lookup type, control or verify type",
+    "undefined": "reference to an ACL or named list that is not defined",
+    "always-empty": "variable or header that is always empty in the ACL's SMTP phase",
+    "misuse": "condition, modifier, control or verify type Exim refuses in this phase; "
+              "message on warn",
+    "unreachable": "statement after an unconditional accept/deny/drop/defer/discard",
+    "deprecated": "old spelling of an option, variable, control or SPF result; endpass",
+    "taint": "remote data reaching a file name, command, regex or unquoted query",
+    "regex": "regular expression that does not compile or can backtrack catastrophically",
+    "unused-macro": "macro defined and never used",
+    "no-effect": "option accepted but without effect in exim-acl",
+    "internal": "a fault of the linter itself",
+}
+
+__all__ = ["Diagnostic", "RULES", "RULE_HELP", "check_file"]
 
 
 def check_file(path: str, defines: Mapping[str, str] | None = None,

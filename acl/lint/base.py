@@ -18,9 +18,10 @@ class Diagnostic:
     file: str
     line: int
     col: int
-    severity: str  # "error", "warning" or "note"
+    severity: str  # "error", "warning" or "info"
     message: str
     rule: str
+    suggestion: str | None = None  # the replacement text, where there is one
 
     def text(self) -> str:
         message = " ".join(part.strip() for part in self.message.splitlines())
@@ -28,15 +29,28 @@ class Diagnostic:
 
 
 def diag(span: Span | None, fallback: str, message: str, rule: str,
-         severity: str = "error") -> Diagnostic:
+         severity: str = "error", suggestion: str | None = None) -> Diagnostic:
     if span is None:
-        return Diagnostic(fallback, 0, 0, severity, message, rule)
-    return Diagnostic(span.file, span.line, span.col, severity, message, rule)
+        return Diagnostic(fallback, 0, 0, severity, message, rule, suggestion)
+    return Diagnostic(span.file, span.line, span.col, severity, message, rule, suggestion)
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    hit = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return hit[0] if hit else None
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    hit = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f' (did you mean "{hit[0]}"?)' if hit else ""
+    hit = closest(name, candidates)
+    return f' (did you mean "{hit}"?)' if hit else ""
+
+
+def unknown(span: Span | None, path: str, what: str, name: str, candidates: Iterable[str],
+            rule: str = "unknown-name") -> Diagnostic:
+    """'unknown WHAT "name" (did you mean "x"?)', with x as the suggestion."""
+    hit = closest(name, candidates)
+    hint = f' (did you mean "{hit}"?)' if hit else ""
+    return diag(span, path, f'unknown {what} "{name}"{hint}', rule, suggestion=hit)
 
 
 # --- positions -------------------------------------------------------------------

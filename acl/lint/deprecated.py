@@ -8,11 +8,14 @@ from acl.expansion import nodes as N
 from acl.lint.base import Diagnostic, diag, parsed, values, walk, where
 
 RENAMED_OPTIONS = {"proxy_required_hosts": "hosts_proxy"}
+# Exim 4.86 moved proxy support out of "experimental" and renamed these: the
+# proxy's own (inbound) side became "local", the side the client reached
+# became "external" (ChangeLog JH/26; smtp_in.c stores them the same way).
 RENAMED_VARIABLES = {
-    "proxy_host_address": "proxy_external_address",
-    "proxy_host_port": "proxy_external_port",
-    "proxy_target_address": "proxy_local_address",
-    "proxy_target_port": "proxy_local_port",
+    "proxy_host_address": "proxy_local_address",
+    "proxy_host_port": "proxy_local_port",
+    "proxy_target_address": "proxy_external_address",
+    "proxy_target_port": "proxy_external_port",
 }
 RENAMED_CONTROLS = {"dmarc_forensic_enable": "dmarc_enable_forensic"}
 SPF_RESULTS = {"err_perm": "permerror", "err_temp": "temperror"}
@@ -23,26 +26,27 @@ def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
         for stmt in acl.statements:
             for cond in stmt.conditions:
                 if cond.name == "endpass":
-                    # still obeyed by 4.96, only discouraged: a note, not a warning
+                    # still obeyed by 4.96 (Debian's template uses it): information only
                     yield diag(cond.span, path, '"endpass" is discouraged: split the statement, '
-                               "or use a nested ACL (acl = name)", "deprecated", "note")
+                               "or use a nested ACL (acl = name)", "deprecated", "info")
                 elif cond.name == "control" and cond.value:
                     name = cond.value.strip().split("/", 1)[0]
                     if name in RENAMED_CONTROLS:
                         yield diag(cond.value_span or cond.span, path,
                                    f'control "{name}" is spelt "{RENAMED_CONTROLS[name]}"',
-                                   "deprecated", "warning")
+                                   "deprecated", "warning", RENAMED_CONTROLS[name])
                 elif cond.name in ("spf", "spf_guess") and cond.value:
                     for item in cond.value.split(":"):
                         word = item.strip().lstrip("!").strip()
                         if word in SPF_RESULTS:
                             yield diag(cond.value_span or cond.span, path,
                                        f'SPF result "{word}" is deprecated: use '
-                                       f'"{SPF_RESULTS[word]}"', "deprecated", "warning")
+                                       f'"{SPF_RESULTS[word]}"', "deprecated", "warning",
+                                       SPF_RESULTS[word])
     for v in values(cfg):
         tree = parsed(v)
         for node in walk(tree):
             if isinstance(node, N.Var) and node.name in RENAMED_VARIABLES:
                 yield diag(where(v, node), path,
                            f'${node.name} is the Exim 4.83 name: use ${RENAMED_VARIABLES[node.name]}',
-                           "deprecated", "warning")
+                           "deprecated", "warning", "$" + RENAMED_VARIABLES[node.name])

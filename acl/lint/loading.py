@@ -8,12 +8,13 @@ import re
 from typing import Any, Mapping
 
 from acl.errors import AclError
-from acl.lint.base import Diagnostic, did_you_mean, diag
+from acl.lint.base import Diagnostic, closest, diag
 from acl.lint.deprecated import RENAMED_OPTIONS
 
 MAX_RETRIES = 50
 VERBS = ("accept", "defer", "deny", "discard", "drop", "require", "warn")
 _UNKNOWN_OPTION = re.compile(r'(?:main )?option "([^"]+)" unknown')
+_SET_DOLLAR = re.compile(r'invalid variable name after "set" in ACL modifier "set \$(acl_[cm]\w*)')
 
 
 def _known_options() -> list[str]:
@@ -27,13 +28,19 @@ def _load_diag(exc: AclError, path: str) -> Diagnostic:
     if m and m.group(1) in RENAMED_OPTIONS:
         old, new = m.group(1), RENAMED_OPTIONS[m.group(1)]
         return diag(exc.span, path, f'option "{old}" was renamed "{new}"; '
-                    f'Exim 4.96 refuses the old name', "deprecated")
-    message = exc.message
+                    f'Exim 4.96 refuses the old name', "deprecated", suggestion=new)
+    message, suggestion = exc.message, None
+    dollar = _SET_DOLLAR.search(message)
+    if m:
+        suggestion = closest(m.group(1), _known_options())
     if exc.hint:
         message += f" ({exc.hint})"
     elif m:
-        message += did_you_mean(m.group(1), _known_options())
-    return diag(exc.span, path, message, "config")
+        message += f' (did you mean "{suggestion}"?)' if suggestion else ""
+    elif dollar:
+        suggestion = f"set {dollar.group(1)}"
+        message += f' (write "{suggestion}": set takes the name without "$")'
+    return diag(exc.span, path, message, "config", suggestion=suggestion)
 
 
 def _blank(lines: list[str], line: int, col: int) -> bool:

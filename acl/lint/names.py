@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 from acl.errors import AclError
 from acl.expansion import nodes as N
-from acl.lint.base import (NOT_EXPANDED, Diagnostic, Value, diag, did_you_mean, parsed,
-                           physical, values, walk, where)
+from acl.lint.base import (NOT_EXPANDED, Diagnostic, Value, closest, diag, parsed, physical,
+                           unknown, values, walk, where)
 from acl.lint.deprecated import RENAMED_CONTROLS, RENAMED_VARIABLES
 
 # Controls documented in chapter 12 of the manual, plus the DMARC one.
@@ -26,6 +26,10 @@ CORE_ITEMS = frozenset({
     "addresses", "extract", "filter", "hash", "if", "length", "listextract", "lookup",
     "map", "nhash", "reduce", "sg", "sort", "substr", "tr", "dlfunc", "perl",
 })
+# Conditions of ${if} the expansion core implements itself.
+CORE_CONDITIONS = frozenset({"and", "or", "def", "forall", "forany", "forall_json",
+                             "forany_json", "forall_jsons", "forany_jsons", "acl"})
+_UNKNOWN_COND = re.compile(r'unknown condition "([^"]*)"')
 _ABBREV = {"l": "length", "s": "substr", "h": "hash", "nh": "nhash"}
 _ACL_VAR = re.compile(r"acl_[cm](?:[0-9]|_[A-Za-z0-9_]+)\Z")
 _LOOKUP_MODS = re.compile(r"^(?:partial\d*(?:\([^)]*\))?-)?([a-z0-9]+)(?:\*@?|\*)?(?:,.*)?$")
@@ -71,7 +75,11 @@ def rule_expansion_syntax(cfg: Any, path: str) -> Iterator[Diagnostic]:
             parse(v.text, origin=v.span)
         except AclError as exc:
             span = physical(v.span, exc.span) if (v.span and exc.span) else (exc.span or v.span)
-            yield diag(span, path, f"{exc.message} (in {v.what})", "expansion-syntax")
+            m = _UNKNOWN_COND.match(exc.message)
+            hit = closest(m.group(1), set(_registry().conditions) | CORE_CONDITIONS) if m else None
+            hint = f' (did you mean "{hit}"?)' if hit else ""
+            yield diag(span, path, f"{exc.message}{hint} (in {v.what})", "expansion-syntax",
+                       suggestion=hit)
         except RecursionError:
             yield diag(v.span, path, f"expansion nested too deeply (in {v.what})", "expansion-syntax")
 
@@ -81,22 +89,17 @@ def _unknown_in(v: Value, path: str) -> Iterator[Diagnostic]:
     from acl.lookups import LOOKUPS
 
     for node in walk(parsed(v)):
-        msg = None
+        span = where(v, node)
         if isinstance(node, N.Var) and not known_variable(node.name):
-            if node.name in RENAMED_VARIABLES:
-                continue  # the deprecated rule names the current spelling
-            msg = f'unknown variable name "{node.name}"' + did_you_mean(node.name, reg.variables)
+            if node.name not in RENAMED_VARIABLES:  # the deprecated rule names those
+                yield unknown(span, path, "variable name", node.name, reg.variables)
         elif isinstance(node, N.Operator) and not _operator_known(node.name):
-            msg = f'unknown expansion operator "{node.name}"' + did_you_mean(node.name, reg.operators)
+            yield unknown(span, path, "expansion operator", node.name, reg.operators)
         elif isinstance(node, N.Item) and node.name not in CORE_ITEMS and node.name not in reg.items:
-            msg = (f'unknown expansion item "{node.name}"'
-                   + did_you_mean(node.name, set(reg.items) | CORE_ITEMS | set(reg.operators)))
-        elif isinstance(node, N.Lookup):
-            ltype = lookup_type(node.type)
-            if ltype not in LOOKUPS:
-                msg = f'unknown lookup type "{ltype}"' + did_you_mean(ltype, LOOKUPS)
-        if msg:
-            yield diag(where(v, node), path, msg, "unknown-name")
+            yield unknown(span, path, "expansion item", node.name,
+                          set(reg.items) | CORE_ITEMS | set(reg.operators))
+        elif isinstance(node, N.Lookup) and lookup_type(node.type) not in LOOKUPS:
+            yield unknown(span, path, "lookup type", lookup_type(node.type), LOOKUPS)
 
 
 def rule_unknown_names(cfg: Any, path: str) -> Iterator[Diagnostic]:
@@ -105,10 +108,32 @@ def rule_unknown_names(cfg: Any, path: str) -> Iterator[Diagnostic]:
     for acl in cfg.acls.values():
         for stmt in acl.statements:
             for cond in stmt.conditions:
-                if cond.name != "control" or not cond.value or "$" in cond.value:
+                if not cond.value or "$" in cond.value:
                     continue
-                name = cond.value.strip().split("/", 1)[0].strip()
-                if name not in CONTROLS and name not in RENAMED_CONTROLS:
-                    yield diag(cond.value_span or cond.span, path,
-                               f'unknown ACL control "{name}"' + did_you_mean(name, CONTROLS),
-                               "unknown-name")
+                span = cond.value_span or cond.span
+                if cond.name == "control":
+                    name = cond.value.strip().split("/", 1)[0].strip()
+                    if name not in CONTROLS and name not in RENAMED_CONTROLS:
+                        yield unknown(span, path, "ACL control", name, CONTROLS)
+                elif cond.name == "verify":
+                    name = cond.value.strip().split("/", 1)[0].strip().lower()
+                    types = verify_types()
+                    if types and verify_type(name) is None:
+                        yield unknown(span, path, "verify type", name, types)
+
+
+def verify_types() -> dict[str, tuple[frozenset[str] | None, bool, int]]:
+    """verify type -> (phases allowed or None, takes options, accepted prefix
+    length or 0): the engine's table, which follows Exim's acl.c."""
+    try:
+        from acl.engine.conditions import _VERIFY_TYPES
+    except ImportError:
+        return {}
+    return dict(_VERIFY_TYPES)
+
+
+def verify_type(word: str) -> str | None:
+    """The verify type ``word`` selects (``sender=x`` selects sender)."""
+    word = word.lower()
+    return next((t for t, (_, _, pre) in verify_types().items()
+                 if (word[:pre] == t if pre else word == t)), None)

@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator
 
 from acl.expansion import nodes as N
-from acl.lint.base import Diagnostic, diag, did_you_mean, parsed, values, walk, where
+from acl.lint.base import Diagnostic, closest, diag, parsed, values, walk, where
 from acl.lint.phases import acl_name, called, option_phase
 
 # ACL conditions whose value is a list of a given kind, for +name references.
@@ -23,17 +23,23 @@ def rule_undefined_acl(cfg: Any, path: str) -> Iterator[Diagnostic]:
         if option_phase(option) and isinstance(setting.raw, str):
             name = acl_name(setting.raw)
             if name and name not in cfg.acls:
+                hit = closest(name, cfg.acls)
                 yield diag(setting.value_span or setting.span, path,
-                           f'{option} names ACL "{name}", which is not defined'
-                           + did_you_mean(name, cfg.acls), "undefined")
+                           f'{option} names ACL "{name}", which is not defined' + _mean(hit),
+                           "undefined", suggestion=hit)
     for acl in cfg.acls.values():
         for stmt in acl.statements:
             for cond in stmt.conditions:
                 name = called(cond)
                 if name and name not in cfg.acls:
+                    hit = closest(name, cfg.acls)
                     yield diag(cond.value_span or cond.span, path,
-                               f'ACL "{name}" is not defined' + did_you_mean(name, cfg.acls),
-                               "undefined")
+                               f'ACL "{name}" is not defined' + _mean(hit), "undefined",
+                               suggestion=hit)
+
+
+def _mean(hit: str | None) -> str:
+    return f' (did you mean "{hit}"?)' if hit else ""
 
 
 def _list_refs(text: str) -> Iterator[tuple[str, int]]:
@@ -41,11 +47,13 @@ def _list_refs(text: str) -> Iterator[tuple[str, int]]:
         yield m.group(1), m.start(1) - 1
 
 
-def _undefined_list(cfg: Any, kind: str, name: str) -> str | None:
+def _undefined_list(cfg: Any, kind: str, name: str) -> tuple[str, str | None] | None:
+    """(message, suggested +name) when list ``name`` of ``kind`` is missing."""
     known = cfg.named_lists.get(kind, {})
     if name in known:
         return None
-    return f'{kind} list "+{name}" is not defined' + did_you_mean(name, known)
+    hit = closest(name, known)
+    return f'{kind} list "+{name}" is not defined' + _mean(hit), (f"+{hit}" if hit else None)
 
 
 def rule_undefined_list(cfg: Any, path: str) -> Iterator[Diagnostic]:
@@ -62,13 +70,13 @@ def rule_undefined_list(cfg: Any, path: str) -> Iterator[Diagnostic]:
                     if msg:
                         sp = cond.value_span
                         span = Span(sp.file, sp.line, sp.col + off) if sp else cond.span
-                        yield diag(span, path, msg, "undefined")
+                        yield diag(span, path, msg[0], "undefined", suggestion=msg[1])
     for kind, lists in cfg.named_lists.items():
         for nl in lists.values():
             for name, _ in _list_refs(nl.value):
                 msg = _undefined_list(cfg, kind, name)
                 if msg:
-                    yield diag(nl.span, path, msg, "undefined")
+                    yield diag(nl.span, path, msg[0], "undefined", suggestion=msg[1])
     for v in values(cfg):
         for node in walk(parsed(v)):
             if isinstance(node, N.Simple) and node.name in MATCH_CONDITIONS and len(node.args) == 2:
@@ -78,7 +86,7 @@ def rule_undefined_list(cfg: Any, path: str) -> Iterator[Diagnostic]:
                 for name, _ in _list_refs(arg.raw):
                     msg = _undefined_list(cfg, MATCH_CONDITIONS[node.name], name)
                     if msg:
-                        yield diag(where(v, arg), path, msg, "undefined")
+                        yield diag(where(v, arg), path, msg[0], "undefined", suggestion=msg[1])
 
 
 _MACRO_DEF = re.compile(r"^[ \t]*([A-Z][A-Za-z0-9_]*)[ \t]*=")
@@ -106,7 +114,7 @@ def rule_unused_macro(cfg: Any, path: str) -> Iterator[Diagnostic]:
     for name, f, line, col in defs:
         if whole.count(name) <= sum(1 for d in defs if d[0] == name) + _contained(name, defs):
             yield diag(Span(f, line, col), path, f'macro "{name}" is defined but never used',
-                       "unused-macro", "note")
+                       "unused-macro", "info")
 
 
 def _contained(name: str, defs: list[tuple[str, str, int, int]]) -> int:

@@ -11,8 +11,10 @@ from acl.lint.base import Diagnostic, Value, diag, parsed, values, walk, where
 _ALWAYS_TAINTED_VARS = frozenset({"message_body", "message_body_end", "message_headers",
                                   "message_headers_raw"})
 _REGEX_CONDITIONS = frozenset({"match", "regex", "mime_regex"})
-_DETAINT = ("use the tainted value as a lookup key and its result "
-            "(e.g. ${lookup{$x}lsearch,ret=key{/file}})")
+_DETAINT = ("de-taint it first: check it against fixed values and use $value "
+            "(${if inlist{$x}{a : b}{$value}}), or look it up in a trusted file and use "
+            "the result (${lookup{$x}lsearch,ret=key{/file}})")
+_RXQUOTE = "escape it with ${rxquote:...} to match it literally"
 
 
 def tainted_var(name: str) -> bool:
@@ -22,9 +24,10 @@ def tainted_var(name: str) -> bool:
     return (spec is not None and spec.tainted) or name in _ALWAYS_TAINTED_VARS
 
 
-def _direct_taint(e: N.Expansion | None) -> Any:
+def _direct_taint(e: N.Expansion | None, quoting: str = "quote") -> Any:
     """The first tainted variable or header written directly in ``e`` (not
-    hidden behind a lookup, which de-taints, or a quote_ operator)."""
+    hidden behind a lookup, which de-taints, or an operator that quotes it for
+    this sink: names starting with ``quoting``)."""
     if e is None:
         return None
     for p in e.parts:
@@ -32,11 +35,20 @@ def _direct_taint(e: N.Expansion | None) -> Any:
             return p
         if isinstance(p, N.Var) and tainted_var(p.name):
             return p
-        if isinstance(p, N.Operator) and not p.name.startswith("quote"):
-            hit = _direct_taint(p.subject)
+        if isinstance(p, N.Operator) and not p.name.startswith(quoting):
+            hit = _direct_taint(p.subject, quoting)
             if hit is not None:
                 return hit
     return None
+
+
+def _fix(label: str, advice: str) -> str:
+    """The idiom of ``advice`` with the tainted value filled in."""
+    if advice is _RXQUOTE:
+        return f"${{rxquote:{label}}}"
+    if advice is _DETAINT:
+        return f"${{if inlist{{{label}}}{{...}}{{$value}}}}"
+    return advice.split("with ", 1)[1].replace("...", label)
 
 
 def _label(node: Any) -> str:
@@ -56,9 +68,9 @@ def _sinks(tree: N.Expansion) -> Iterator[tuple[N.Expansion | None, str, str, st
         elif isinstance(node, N.Item) and node.name == "run" and node.args:
             yield node.args[0], "a command (${run})", _DETAINT, "error"
         elif isinstance(node, N.Item) and node.name == "sg" and len(node.args) > 1:
-            yield node.args[1], "a regular expression (${sg})", _DETAINT, "warning"
+            yield node.args[1], "a regular expression (${sg})", _RXQUOTE, "warning"
         elif isinstance(node, N.Simple) and node.name in _REGEX_CONDITIONS and len(node.args) > 1:
-            yield node.args[1], "a regular expression (match)", _DETAINT, "warning"
+            yield node.args[1], "a regular expression (match)", _RXQUOTE, "warning"
         elif isinstance(node, N.Lookup):
             ltype = lookup_type(node.type)
             try:
@@ -77,13 +89,12 @@ def rule_taint(cfg: Any, path: str) -> Iterator[Diagnostic]:
         tree = parsed(v)
         if tree is None:
             continue
-        for arg, what, advice, severity in _sinks(tree):
-            hit = _direct_taint(arg)
-            if hit is not None:
-                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in {what}: {advice}",
-                           "taint", severity)
+        sinks = list(_sinks(tree))
         if v.cond is not None and v.cond.name in ("regex", "mime_regex"):
-            hit = _direct_taint(tree)
+            sinks.append((tree, f"a regular expression ({v.cond.name})", _RXQUOTE, "warning"))
+        for arg, what, advice, severity in sinks:
+            hit = _direct_taint(arg, "rxquote" if advice is _RXQUOTE else "quote")
             if hit is not None:
-                yield diag(where(v, hit), path, f"tainted {_label(hit)} used in a regular "
-                           f"expression ({v.cond.name}): {_DETAINT}", "taint", "warning")
+                label = _label(hit)
+                yield diag(where(v, hit), path, f"tainted {label} used in {what}: {advice}",
+                           "taint", severity, _fix(label, advice))

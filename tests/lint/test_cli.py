@@ -24,8 +24,8 @@ def test_warnings_and_notes_exit_zero(tmp_path: Path) -> None:
     text, code = _run(["-C", str(conf)])
     assert code == 0
     assert text.splitlines() == [
-        f'{conf}:1:1: note: macro "UNUSED" is defined but never used [unused-macro]',
-        f'{conf}:2:1: warning: option "never_users" is recognised but has no effect in exim-acl '
+        f'{conf}:1:1: info: macro "UNUSED" is defined but never used [unused-macro]',
+        f'{conf}:2:1: info: option "never_users" is recognised but has no effect in exim-acl '
         "(it matters only to a real Exim) [no-effect]",
     ]
 
@@ -37,8 +37,8 @@ def test_json_and_sarif_same_diagnostics(tmp_path: Path) -> None:
     assert code == 1
     rows = json.loads(data)
     assert [(r["line"], r["col"], r["severity"], r["rule"]) for r in rows] == [
-        (1, 17, "error", "undefined"), (2, 1, "note", "unused-macro"), (3, 1, "warning", "no-effect")]
+        (1, 17, "error", "undefined"), (2, 1, "info", "unused-macro"), (3, 1, "info", "no-effect")]
     sarif = json.loads(_run(["--format", "sarif", str(conf)])[0])
     results = sarif["runs"][0]["results"]
     assert [(r["ruleId"], r["level"]) for r in results] == [("undefined", "error"), ("unused-macro", "note"),
-                                                            ("no-effect", "warning")]
+                                                            ("no-effect", "note")]

@@ -14,7 +14,7 @@ def only(found: list[tuple[int, int, str, str]], rule: str) -> list[tuple[int, i
 def test_no_effect_and_unknown_option(lint: Lint) -> None:
     found = lint("never_users = root\nprimary_hostnme = x\nqualify_domian = y\n")
     assert found == [
-        (1, 1, "warning", 'option "never_users" is recognised but has no effect in exim-acl '
+        (1, 1, "info", 'option "never_users" is recognised but has no effect in exim-acl '
                           "(it matters only to a real Exim) [no-effect]"),
         (2, 1, "error", 'main option "primary_hostnme" unknown (did you mean \'primary_hostname\'?) [config]'),
         (3, 1, "error", 'main option "qualify_domian" unknown (did you mean \'qualify_domain\'?) [config]'),
@@ -77,9 +77,10 @@ def test_misuse(lint: Lint) -> None:
     found = lint("acl_smtp_connect = conn\nbegin acl\nconn:\n  warn message = hi\n"
                  "       control = caseful_local_part\n  deny domains = a\n  accept\n")
     assert only(found, "misuse") == [
-        (4, 8, "warning", '"message" on "warn" is deprecated (it adds a header line): use add_header [misuse]'),
-        (5, 18, "error", 'control "caseful_local_part" is not allowed in the connect ACL ("conn") [misuse]'),
-        (6, 8, "error", '"domains" is not allowed in the connect ACL ("conn") [misuse]'),
+        (4, 8, "warning", '"message" on "warn" is deprecated: it only adds a header line; use '
+                          "add_header for that, or log_message to log the text [misuse]"),
+        (5, 18, "error", 'cannot use "control=caseful_local_part" in connection ACL (ACL "conn") [misuse]'),
+        (6, 8, "error", 'cannot test domains condition in connection ACL (ACL "conn") [misuse]'),
     ]
 
 
@@ -98,10 +99,10 @@ def test_deprecated(lint: Lint) -> None:
     assert only(found, "deprecated") == [
         (1, 1, "error", 'option "proxy_required_hosts" was renamed "hosts_proxy"; Exim 4.96 '
                         "refuses the old name [deprecated]"),
-        (7, 10, "note", '"endpass" is discouraged: split the statement, or use a nested ACL '
+        (7, 10, "info", '"endpass" is discouraged: split the statement, or use a nested ACL '
                         "(acl = name) [deprecated]"),
         (8, 14, "warning", 'SPF result "err_perm" is deprecated: use "permerror" [deprecated]'),
-        (9, 19, "warning", "$proxy_target_port is the Exim 4.83 name: use $proxy_local_port [deprecated]"),
+        (9, 19, "warning", "$proxy_target_port is the Exim 4.83 name: use $proxy_external_port [deprecated]"),
         (10, 18, "warning", 'control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic" [deprecated]'),
     ]
 
@@ -136,4 +137,4 @@ def test_regex(lint: Lint) -> None:
 
 def test_unused_macro(lint: Lint) -> None:
     found = lint("KEPT = x\nUNUSED = y\nprimary_hostname = KEPT\n")
-    assert found == [(2, 1, "note", 'macro "UNUSED" is defined but never used [unused-macro]')]
+    assert found == [(2, 1, "info", 'macro "UNUSED" is defined but never used [unused-macro]')]
