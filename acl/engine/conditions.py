@@ -233,7 +233,7 @@ CONDITIONS: dict[str, CondSpec] = {
     "control": CondSpec(True, True, _NONE, M.control),
     "delay": CondSpec(True, True, frozenset({"notquit"}), M.delay),
     "domains": CondSpec(False, False, _RCPT, domains),
-    "encrypted": CondSpec(True, False, NOT_SMTP, encrypted),
+    "encrypted": CondSpec(True, False, NOT_SMTP | {"helo"}, encrypted),
     "hosts": CondSpec(False, False, NOT_SMTP, hosts),
     "local_parts": CondSpec(False, False, _RCPT, local_parts),
     "log_reject_target": CondSpec(True, True, _NONE, M.log_reject_target),
@@ -260,7 +260,10 @@ UNSUPPORTED = frozenset(n for n, s in CONDITIONS.items() if s.func is None)
 
 # ---- verify = ... (acl.c acl_verify)
 
-_HAVE_DATA = frozenset({"mime", "dkim", "data", "prdr", "not_smtp", "not_smtp_mime"})
+# Exim's ACL_BITS_HAVEDATA: the header lines exist (QUIT and not-QUIT included,
+# as exim -bh shows).
+_HAVE_DATA = frozenset({"mime", "dkim", "data", "prdr", "not_smtp", "not_smtp_mime", "quit",
+                        "notquit"})
 _SENDER_PHASES = frozenset({"mail", "rcpt", "predata", "data", "not_smtp"})
 # name: (phases allowed (None: all), takes /options, matched as a prefix of this length)
 _VERIFY_TYPES: dict[str, tuple[frozenset[str] | None, bool, int]] = {
@@ -321,8 +324,9 @@ def _verify(frame: Frame, arg: str) -> Result:
     if vtype == "header_sender":
         return Result.OK if _header_sender(ctx) else Result.FAIL
     if vtype in ("sender", "recipient"):
-        if vtype == "sender" and not _v(frame, "sender_address") and "=" not in first:
-            return Result.OK  # a bounce's empty sender always verifies
+        given = first.partition("=")[2].strip() if "=" in first else _v(frame, "sender_address")
+        if vtype == "sender" and not given:
+            return Result.OK  # an empty sender (a bounce's, or "sender=") always verifies
         raise CondError(Result.ERROR, f'"verify = {vtype}" needs routers, which exim-acl '
                                       "does not have yet")
     from acl.engine.evaluate import UnsupportedError

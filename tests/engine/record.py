@@ -76,7 +76,25 @@ def controls() -> list[dict]:
         return [{"where": w, "control": c, **r} for (w, c), r in zip(cases, runs)]
 
 
-RECORDERS = {"controls": controls}
+CONDITIONS = ("add_header = X-A: b|authenticated = *|delay = 0s|domains = *|encrypted = *|"
+              "hosts = *|local_parts = *|queue = q|recipients = *|remove_header = x-a|"
+              "sender_domains = *|senders = *|ratelimit = 100/1h/readonly|log_reject_target = main|"
+              "logwrite = x|set acl_m0 = 1|continue = x|condition = yes|verify = header_syntax|"
+              "verify = helo|verify = certificate|verify = not_blind|verify = header_sender|"
+              "verify = header_names_ascii|verify = sender=|verify = recipient|"
+              "verify = reverse_host_lookup|acl = r_ok|udpsend = 127.0.0.1 : 9 : x").split("|")
+
+
+def conditions() -> list[dict]:
+    """Which conditions and modifiers each phase allows."""
+    cases = [(w, c) for w in REACH for c in CONDITIONS]
+    with ThreadPoolExecutor(3) as pool:
+        runs = pool.map(lambda wc: session(wc[0], f"  accept {wc[1]}\n         logwrite = OK"),
+                        cases)
+        return [{"where": w, "condition": c, **r} for (w, c), r in zip(cases, runs)]
+
+
+RECORDERS = {"controls": controls, "conditions": conditions}
 
 
 def main(names: list[str]) -> None:
