@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import os
 import re
-import warnings
 from typing import Any, Callable
 
 from acl.builtins.registry import condition
@@ -248,29 +247,46 @@ def _digest_matches(digest: bytes, given: str) -> bool:
     return False
 
 
-def _crypt(password: str, salt: str) -> str | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import crypt as _c  # deprecated in 3.11, gone in 3.13
+def _crypt_handler(hashed: str) -> Any:
+    """The libpass scheme for a crypt() string: $1$ MD5, $5$ SHA-256, $6$
+    SHA-512, else traditional DES (the schemes Exim's crypt() gives on Debian,
+    short of yescrypt and bcrypt)."""
+    from passlib import hash as schemes  # libpass: pure Python, no crypt module
 
-        return _c.crypt(password, salt)
-    except ImportError:
-        pass
-    try:
-        from passlib.hosts import host_context  # type: ignore[import-not-found]
+    if hashed.startswith("$1$"):
+        return schemes.md5_crypt
+    if hashed.startswith("$5$"):
+        return schemes.sha256_crypt
+    if hashed.startswith("$6$"):
+        return schemes.sha512_crypt
+    return None if hashed.startswith("$") else schemes.des_crypt
 
-        return host_context.genhash(password, salt)
-    except Exception:  # noqa: BLE001 - no crypt available or bad salt: no match
+
+def _crypt_matches(password: str, hashed: str) -> bool:
+    handler = _crypt_handler(hashed)
+    if handler is None:
+        return False
+    try:
+        return bool(handler.verify(password.encode("utf-8", "surrogateescape"), hashed))
+    except (ValueError, TypeError):  # not a well-formed hash of that scheme: crypt() differs
+        return False
+
+
+def _des(password: str, salt: str) -> str | None:
+    from passlib.hash import des_crypt
+
+    try:
+        return str(des_crypt.using(salt=salt).hash(password.encode("utf-8", "surrogateescape")))
+    except (ValueError, TypeError):
         return None
 
 
 def _crypt16(password: str, salt: str) -> str | None:
-    """Exim's own crypt16: crypt() of each eight-character half."""
-    first = _crypt(password[:8], salt[:2])
+    """Exim's own crypt16: DES crypt() of each eight-character half."""
+    first = _des(password[:8], salt[:2])
     if first is None or len(password) <= 8:
         return first and first[:13]
-    second = _crypt(password[8:16], first[2:4])
+    second = _des(password[8:16], first[2:4])
     return None if second is None else first[:13] + second[2:13]
 
 
@@ -289,8 +305,10 @@ def crypteq(ctx: Any, password: str, encrypted: str) -> bool:
         return _digest_matches(hashlib.md5(data).digest(), rest)
     if scheme == "sha1":
         return _digest_matches(hashlib.sha1(data).digest(), rest)
-    out = _crypt16(password, rest) if scheme == "crypt16" else _crypt(password, rest)
-    return bool(rest) and out is not None and hmac.compare_digest(out, rest)
+    if scheme == "crypt16":
+        out = _crypt16(password, rest)
+        return bool(rest) and out is not None and hmac.compare_digest(out, rest)
+    return bool(rest) and _crypt_matches(password, rest)
 
 
 # ---- delivery state (this program never delivers)
