@@ -62,6 +62,7 @@ def record_case(sessions: list[Session]) -> list[dict[str, object]]:
     for r in results:
         text = str(r["stdout"]) + "\n".join(r["log"])  # type: ignore[arg-type]
         hits = [w for w in SUSPICIOUS if w.lower() in text.lower()]
+        hits += [p for p in (str(DATA), "/tmp/exim-session-") if p in text]  # a path leaked in
         if hits:
             print(f"  {r['id']}: check: mentions {hits}", file=sys.stderr)
     return results
