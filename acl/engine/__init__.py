@@ -142,7 +142,7 @@ class Engine:
             from acl.engine.messages import WHERE_NAMES
             state.effects.logs.append(LogLine(
                 f'"discard" verb not allowed in {WHERE_NAMES[w]} ACL', ("main", "panic")))
-            rc, state.log_msg = Result.ERROR, None
+            rc = Result.ERROR  # the log message is kept (exim -bh)
         return Verdict(rc, split_message(state.user_msg), state.log_msg, state.acl_name,
                        state.statement, state.condition, state.temp_details, state.effects, w)
 

@@ -94,7 +94,26 @@ def conditions() -> list[dict]:
         return [{"where": w, "condition": c, **r} for (w, c), r in zip(cases, runs)]
 
 
-RECORDERS = {"controls": controls, "conditions": conditions}
+VERBS = ("deny|deny message = M1\n       log_message = L1|deny log_message = L2|defer|"
+         "defer message = M3\n        log_message = L3|drop|drop message = M4|discard|"
+         "discard message = M5\n       log_message = L5|require condition = no|"
+         "require message = M6\n        condition = no|accept message = M7|"
+         "accept condition = no\n         message = M8|accept endpass\n         message = M9\n"
+         "         condition = no|warn message = X-W: 1\n       log_message = WL\n  accept|"
+         "deny message = 452 4.1.1 coded|deny message = 299 wrong digit|"
+         "defer message = 599 wrong digit|deny message = line1\\nline2").split("|")
+VERB_PHASES = ("connect", "helo", "mail", "rcpt", "predata", "data", "vrfy", "expn", "etrn")
+
+
+def verbs() -> list[dict]:
+    """Replies and log lines for each verb (with and without messages) per phase."""
+    cases = [(w, v) for w in VERB_PHASES for v in VERBS]
+    with ThreadPoolExecutor(3) as pool:
+        runs = pool.map(lambda wv: session(wv[0], f"  {wv[1]}"), cases)
+        return [{"where": w, "acl": v, **r} for (w, v), r in zip(cases, runs)]
+
+
+RECORDERS = {"controls": controls, "conditions": conditions, "verbs": verbs}
 
 
 def main(names: list[str]) -> None:
