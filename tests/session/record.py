@@ -32,7 +32,8 @@ EXIM = "/usr/sbin/exim"
 TIMEOUT = 60  # seconds per exim process (delay scenarios wait a few seconds)
 SUSPICIOUS = ("configuration error", "ACL error", "unknown ACL", "error in ACL",
               "failed to expand", "invalid", "Failed to", "panic",
-              "spool or log directory problem", "Temporary local problem")
+              "spool or log directory problem", "Temporary local problem",
+              "no host name found", "host lookup")
 
 
 def run_exim(s: Session, conf: Path, spool: Path) -> dict[str, object]:
