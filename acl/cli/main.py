@@ -22,6 +22,12 @@ def _check(args: list[str], prog: str) -> NoReturn:
     sys.exit(check_main_(args, prog=prog))
 
 
+def _session(args: list[str]) -> NoReturn:
+    from acl.cli.session import main as session_main
+
+    sys.exit(session_main(args))
+
+
 def _group() -> Any:
     import click
 
@@ -42,6 +48,11 @@ def _group() -> Any:
     def check(args: tuple[str, ...]) -> None:
         _check(list(args), "acl check")
 
+    @cli.command(context_settings=passthrough, help="An SMTP session as `exim -bh` runs it (acl session --help).")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def session(args: tuple[str, ...]) -> None:
+        _session(list(args))
+
     return cli
 
 
@@ -51,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         _expand(args[1:])
     if args[:1] == ["check"]:
         _check(args[1:], "acl check")
+    if args[:1] == ["session"]:
+        _session(args[1:])
     _group().main(args=args, prog_name="acl")
 
 

@@ -1,0 +1,279 @@
+"""Reading a message after DATA as Exim 4.96 (with the smuggling fix) does:
+only CR LF . CR LF ends it, a bare LF is data, a leading dot is removed; then
+the headers, the message variables, the DATA ACL and the arrival log line."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from acl.engine import Result, Verdict
+from acl.errors import AclError
+from acl.runtime.values import TaintedStr
+from acl.smtp.logs import message_id, rcvhost
+from acl.smtp.options import option
+
+if TYPE_CHECKING:
+    from acl.smtp.server import EximSMTP
+
+CHUNK = 1 << 16  # bytes read at a time; lines may be longer
+MAX_HEADER_BYTES = 1 << 20  # header section kept; beyond it, lines go to the body
+MAX_STORED = 64 << 20  # message bytes kept in memory whatever the size limit
+BODY_VISIBLE = 500  # $message_body / $message_body_end (message_body_visible)
+
+
+@dataclass
+class Received:
+    data: bytearray = field(default_factory=bytearray)  # as stored: CR LF -> LF
+    size: int = 0  # bytes stored (counted even past MAX_STORED)
+    body_lines: int = 0  # lines of the body ended by CR LF
+    ended: bool = False  # the terminating dot was seen
+    in_header: bool = True
+    header_end: int = -1
+
+
+class DotReader:
+    """Exim's read_message_data_smtp() state machine, fed in chunks."""
+
+    def __init__(self, msg: Received, limit: int) -> None:
+        self.msg = msg
+        self.limit = limit
+        self.state = 0  # 0 line start, 1 normal, 2 after CR, 3 after dot, 4 after dot CR
+
+    def put(self, b: int) -> None:
+        m = self.msg
+        m.size += 1
+        if len(m.data) < MAX_STORED:
+            m.data.append(b)
+
+    def line_end(self) -> None:
+        m = self.msg
+        self.put(10)
+        if m.in_header:
+            if m.data[-2:] == b"\n\n" or m.data == b"\n":
+                m.in_header = False
+                m.header_end = len(m.data)
+        else:
+            m.body_lines += 1
+
+    def feed(self, chunk: bytes) -> int:
+        """Consume ``chunk``; returns how many bytes were used (less than all
+        when the message ended inside it)."""
+        for i, ch in enumerate(chunk):
+            st = self.state
+            if st == 0:
+                if ch == 0x2E:
+                    self.state = 3
+                    continue
+                st = self.state = 1
+            if st == 1:
+                if ch == 0x0D:
+                    self.state = 2
+                    continue
+                self.put(ch)
+            elif st == 2:
+                if ch == 0x0A:
+                    self.line_end()
+                    self.state = 0
+                    continue
+                self.line_end()
+                if ch == 0x0D:
+                    continue
+                self.state = 1
+                self.put(ch)
+            elif st == 3:
+                if ch == 0x0D:
+                    self.state = 4
+                    continue
+                self.state = 1
+                self.put(ch)
+            else:  # 4: after CR LF . CR
+                if ch == 0x0A:
+                    self.msg.ended = True
+                    return i + 1
+                self.line_end()
+                if ch == 0x0D:
+                    self.state = 2
+                    continue
+                self.state = 1
+                self.put(ch)
+        return len(chunk)
+
+
+def split_headers(text: str) -> tuple[list[tuple[str, str]], str]:
+    """(name, value) pairs in arrival order (value after the colon, folding
+    kept) and the body. The header section ends at a blank line or at the
+    first line that is neither a header nor a continuation."""
+    headers: list[tuple[str, str]] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        line = text[pos:end]
+        if line == "":
+            return headers, text[end + 1:]
+        if line[:1] in (" ", "\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + "\n" + line)
+        else:
+            colon = line.find(":")
+            name = line[:colon] if colon > 0 else ""
+            if colon <= 0 or not name.rstrip(" \t") or any(
+                    not 33 <= ord(c) <= 126 for c in name.rstrip(" \t")):
+                return headers, text[pos:]
+            headers.append((name, line[colon + 1:]))
+        pos = end + 1
+    return headers, ""
+
+
+def header_text(name: str, value: str) -> str:
+    return f"{name}:{value}\n"
+
+
+async def read_data(smtp: "EximSMTP", limit: int) -> Received:
+    assert smtp.lines is not None
+    msg = Received()
+    reader = DotReader(msg, limit)
+    for _ in range(1 << 40):  # ends with the dot or the input
+        chunk = await smtp.lines.getline(CHUNK)
+        if not chunk:
+            return msg
+        used = reader.feed(chunk)
+        if msg.ended:
+            if used < len(chunk):  # unreachable: getline stops at the LF
+                smtp.lines._buf = chunk[used:] + smtp.lines._buf
+            return msg
+    return msg
+
+
+def _flat(s: str) -> str:
+    return s.replace("\n", " ").replace("\0", " ")
+
+
+async def receive(smtp: "EximSMTP") -> None:
+    """After the 354: read, check, run the DATA ACL, reply and log."""
+    policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
+    now = ctx.clock()
+    mid = message_id(now)
+    policy.message_id = mid
+    v.update(message_id=mid, message_exim_id=mid)
+    msg = await read_data(smtp, smtp.size_limit)
+    if not msg.ended:
+        where = "header" if msg.in_header else "after header"
+        await smtp.say("421 Lost incoming connection")
+        policy.log(f"SMTP connection from {policy.host(False)} lost while reading message "
+                   f"data ({where})")
+        await smtp.notquit("connection-lost")
+        from acl.smtp.server import Drop
+
+        raise Drop
+    if smtp.size_limit > 0 and msg.size > smtp.size_limit:
+        await smtp.say("552 Message size exceeds maximum permitted")
+        policy.log(f"rejected from <{smtp.sender}> {policy.host()}: message too big: "
+                   f"read={msg.size} max={smtp.size_limit}")
+        smtp.reset()
+        return
+    text = bytes(msg.data).decode("utf-8", "surrogateescape")
+    headers, body = split_headers(text)
+    header_len = len(text) - len(body)
+    tainted = [(n, TaintedStr(val)) for n, val in headers]
+    received = received_header(smtp, now)
+    ctx.headers = [received] + tainted + [_split(h.text) for h in policy.pending_headers]
+    policy.pending_headers = []
+    body_flat = _flat(body)
+    v.update(
+        message_size=str(msg.size),
+        message_linecount=str(text[:header_len].count("\n") + msg.body_lines),
+        body_linecount=str(msg.body_lines),
+        body_zerocount=str(body.count("\0")),
+        message_body=TaintedStr(body_flat[:BODY_VISIBLE]),
+        message_body_end=TaintedStr(body_flat[-BODY_VISIBLE:]),
+        message_body_size=str(len(body.encode("utf-8", "surrogateescape"))),
+        recipients=TaintedStr(", ".join(smtp.recipients)),
+        recipients_count=str(len(smtp.recipients)),
+    )
+    if policy.acl_option("data"):
+        verdict = policy.run("data")
+    else:
+        verdict = Verdict(Result.OK, where="data")
+    apply_header_changes(smtp)
+    if verdict.result in (Result.OK, Result.DISCARD):
+        await accepted(smtp, verdict, body)
+    else:
+        out = policy.fail("data", verdict, what="after DATA", sender_info=True)
+        await smtp.write(out.lines)
+        smtp.reset()
+        if out.drop:
+            await smtp.notquit("acl-drop")
+            from acl.smtp.server import Drop
+
+            raise Drop
+
+
+def _split(text: str) -> tuple[str, str]:
+    name, _, value = text.rstrip("\n").partition(":")
+    return name, value
+
+
+def apply_header_changes(smtp: "EximSMTP") -> None:
+    """The DATA ACL's add_header lines join the message, remove_header drops
+    header lines by name (a colon-separated list)."""
+    from acl.runtime.lists import iter_list
+
+    policy, ctx = smtp.policy, smtp.ctx
+    ctx.headers = ctx.headers + [_split(h.text) for h in policy.pending_headers]
+    policy.pending_headers = []
+    for spec in policy.removed_headers:
+        names = {n.strip().rstrip(":").lower() for n in iter_list(spec)}
+        ctx.headers = [h for h in ctx.headers if h[0].strip().lower() not in names]
+    policy.removed_headers = []
+
+
+def received_header(smtp: "EximSMTP", now: float) -> tuple[str, str]:
+    from acl.builtins.variables import tod_full
+    from acl.expansion import expand
+
+    v = smtp.v
+    v["sender_rcvhost"] = TaintedStr(rcvhost(v))
+    if len(smtp.recipients) == 1:
+        v["received_for"] = TaintedStr(smtp.recipients[0])
+    try:
+        text = expand(str(option(smtp.ctx, "received_header_text")), smtp.ctx)
+    except AclError:
+        text = "Received: "
+    text = f"{text};\n\t{tod_full(time.localtime(now))}"
+    return _split(text)
+
+
+async def accepted(smtp: "EximSMTP", verdict: Verdict, body: str) -> None:
+    policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
+    mid = policy.message_id
+    if policy.has_control("fakereject"):
+        ctl = next(c for c in policy.controls if c.name == "fakereject")
+        from acl.engine.messages import reply_lines
+
+        await smtp.write(reply_lines("550", "", ctl.options.get("message", "")))
+    elif verdict.user_message:
+        from acl.engine.messages import accept_reply
+
+        await smtp.write(accept_reply("data", verdict.user_message, "250").lines)
+    else:
+        await smtp.say(f"250 OK id={mid}")
+    if smtp.host_checking and not verdict.user_message:
+        smtp._writer.write(b"\n**** SMTP testing: that is not a real message id!\n\n")
+    size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
+               for n, val in ctx.headers) + len(b"\n") + len(body.encode("utf-8", "surrogateescape"))
+    sender = smtp.sender or "<>"
+    line = f"<= {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
+    msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
+    if msgid is not None:
+        line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
+    policy.log(line)
+    smtp.reset()
+
+
+async def bdat(smtp: "EximSMTP", arg: str) -> None:
+    """BDAT is advertised (CHUNKING) but not implemented here yet."""
+    await smtp.synprot(503, "BDAT command used when CHUNKING not advertised")

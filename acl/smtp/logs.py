@@ -1,0 +1,72 @@
+"""Texts Exim builds for its logs: the client as ``host_and_ident()`` shows it,
+``$sender_fullhost``/``$sender_rcvhost``, the command history (`` C=...``),
+message ids of 4.96's shape, and the log line prefix."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def base62(n: int, width: int) -> str:
+    out = []
+    for _ in range(width):
+        n, r = divmod(n, 62)
+        out.append(_B62[r])
+    return "".join(reversed(out))
+
+
+def message_id(now: float, pid: int | None = None) -> str:
+    """An Exim 4.96 message id: seconds, process id, then the sub-second part
+    in steps of 500 microseconds, each in base 62."""
+    usec = int(round((now % 1) * 1_000_000)) % 1_000_000
+    return (f"{base62(int(now), 6)}-{base62(os.getpid() if pid is None else pid, 6)}-"
+            f"{base62(usec // 500, 2)}")
+
+
+def fullhost(variables: dict[str, str]) -> str:
+    """``$sender_fullhost``: ``name (helo) [ip]`` with the parts that exist."""
+    ip = variables.get("sender_host_address") or ""
+    if not ip:
+        return ""
+    name = variables.get("sender_host_name") or ""
+    helo = variables.get("sender_helo_name") or ""
+    if name:
+        if helo and helo.lower() != name.lower():
+            return f"{name} ({helo}) [{ip}]"
+        return f"{name} [{ip}]"
+    return f"({helo}) [{ip}]" if helo else f"[{ip}]"
+
+
+def rcvhost(variables: dict[str, str]) -> str:
+    """``$sender_rcvhost``: for Received: headers (``[ip] (helo=x)``)."""
+    ip = variables.get("sender_host_address") or ""
+    if not ip:
+        return ""
+    name = variables.get("sender_host_name") or ""
+    helo = variables.get("sender_helo_name") or ""
+    head = f"{name} ([{ip}])" if name else f"[{ip}]"
+    if helo and helo.lower() != name.lower():
+        return f"{head} (helo={helo})" if not name else f"{name} ([{ip}] helo={helo})"
+    return head
+
+
+def host_and_ident(variables: dict[str, str], useflag: bool) -> str:
+    host = fullhost(variables)
+    if not host:
+        ident = variables.get("sender_ident") or "unknown"
+        return f"U={ident}" if useflag else ident
+    return f"H={host}" if useflag else host
+
+
+# Command names in Exim's connection history (smtp_names[] by SCH_ value).
+HISTORY_SIZE = 20
+
+
+def history_log(history: list[str]) -> str:
+    """The `` C=...`` part of "dropped" log lines: the last commands seen."""
+    if not history:
+        return ""
+    return " C=" + ",".join(history[-HISTORY_SIZE:])

@@ -1,0 +1,702 @@
+"""Exim's SMTP dialogue (smtp_in.c smtp_setup_msg) as an aiosmtpd protocol.
+
+aiosmtpd's command loop and replies differ from Exim's almost everywhere
+(command names such as ``mail from:``, limits, error counting, texts), so
+:class:`EximSMTP` replaces its ``_handle_client`` while keeping its transport,
+stream reader and ``push``: the same object serves a socket or the bytes of
+``exim -bh``. Policy (ACLs, logging, message handling) lives in
+:mod:`acl.smtp.policy` and :mod:`acl.smtp.data`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from aiosmtpd.smtp import SMTP
+
+from acl.engine import Result
+from acl.engine.messages import accept_reply, reply_lines
+from acl.errors import AclError
+from acl.runtime.values import TaintedStr
+from acl.smtp import data as msgdata
+from acl.smtp.logs import history_log
+from acl.smtp.options import expanded_int, host_in, option
+from acl.smtp.params import AddressFail, SyntaxFail, mail_params, parse_address, rcpt_params
+from acl.smtp.policy import Outcome, Policy, int_option
+from acl.smtp.reader import LineReader
+
+CMD_BUFFER_SIZE = 16384  # Exim's SMTP_CMD_BUFFER_SIZE
+MAX_COMMANDS = 1_000_000  # bound on one connection's command loop
+
+# name, has_arg, is_mail_cmd (Exim's cmd_list, in its order)
+COMMANDS = (
+    ("rset", False, False), ("helo", True, False), ("ehlo", True, False),
+    ("auth", True, True), ("starttls", False, False), ("mail from:", True, True),
+    ("rcpt to:", True, True), ("data", False, True), ("bdat", True, True),
+    ("quit", False, True), ("noop", True, False), ("etrn", True, False),
+    ("vrfy", True, False), ("expn", True, False), ("help", True, False),
+)
+# Commands of which the first per message does not count as non-mail.
+_FREE_ONCE = ("rset", "helo", "ehlo", "starttls")
+_HISTORY = {"rset": "RSET", "helo": "HELO", "ehlo": "EHLO", "auth": "AUTH",
+            "starttls": "STARTTLS", "mail from:": "MAIL", "rcpt to:": "RCPT", "data": "DATA",
+            "bdat": "BDAT", "quit": "QUIT", "noop": "NOOP", "etrn": "ETRN", "vrfy": "VRFY",
+            "expn": "EXPN", "help": "HELP"}
+
+
+class Drop(Exception):
+    """The connection ends (after whatever reply was already sent)."""
+
+
+class _NoHandler:
+    """aiosmtpd wants an event handler; every decision is made by the Policy."""
+
+
+class EximSMTP(SMTP):
+    line_length_limit = 1 << 20  # the stream reader's buffer; lines are bounded by us
+
+    def __init__(self, policy: Policy, *, host_checking: bool = True,
+                 on_done: Callable[[], None] | None = None,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(_NoHandler(), hostname="exim-acl", loop=loop)
+        self.policy = policy
+        self.ctx = policy.ctx
+        self.host_checking = host_checking
+        self.notsocket = host_checking  # sync checks need a real socket (smtp_in.c)
+        self.on_done = on_done
+        self.lines: LineReader | None = None
+        self.history: list[str] = []
+        self.free_once = set(_FREE_ONCE)
+        self.synprot_errors = 0
+        self.unknown_commands = 0
+        self.nonmail = 0
+        self.helo_seen = False
+        self.esmtp = False
+        self.pipelining = False
+        self.dsn = False
+        self.smtputf8 = False
+        self.sender: str | None = None
+        self.recipients: list[str] = []
+        self.discarded = False
+        self.recipients_discarded = False
+        self.rcpt_response: str | None = None
+        self.rcpt_response_same = True
+        self.rcpt_count = 0
+        self.mail_count = 0
+        self.last_was_rcpt = False
+        self.last_was_rej_mail = False
+        self.toomany = False
+        self.size_limit = 0
+        self.params: Any = None
+
+    # -- transport plumbing ------------------------------------------------
+
+    def eof_received(self) -> bool | None:
+        # aiosmtpd cancels its handler here; Exim reads on and answers EOF itself.
+        asyncio.StreamReaderProtocol.eof_received(self)
+        return True
+
+    async def write(self, lines: list[str]) -> None:
+        for line in lines:
+            self._writer.write(line.encode("utf-8", "surrogateescape") + b"\r\n")
+        await self._writer.drain()
+
+    async def say(self, line: str) -> None:
+        await self.write([line])
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def log(self, text: str) -> None:
+        self.policy.log(text)
+
+    @property
+    def v(self) -> dict[str, str]:
+        return self.ctx.variables
+
+    @property
+    def active_hostname(self) -> str:
+        return self.ctx.registry.variables["smtp_active_hostname"].getter(self.ctx) or ""
+
+    # -- the session -----------------------------------------------------
+
+    async def _handle_client(self) -> None:
+        self.lines = LineReader(self._reader)
+        try:
+            if await self.start_session():
+                await self.command_loop()
+        except Drop:
+            pass
+        except AclError as e:  # never a traceback for the client
+            self.log(f"internal error: {e.message}")
+        finally:
+            self.close()
+            if self.on_done is not None:
+                self.on_done()
+
+    async def start_session(self) -> bool:
+        """The connect ACL and the banner (smtp_start_session)."""
+        self.size_limit = expanded_int(self.ctx, "message_size_limit")
+        self.pipe_connect = host_in(self.ctx, "pipelining_connect_advertise_hosts")
+        self.policy.reset_message()
+        user_msg = None
+        if self.policy.acl_option("connect"):
+            verdict = self.policy.run("connect")
+            if verdict.result != Result.OK:
+                out = self.policy.fail("connect", verdict, what='connection in "connect" ACL')
+                await self.write(out.lines)
+                if out.drop:
+                    await self.notquit("acl-drop")
+                return False
+            user_msg = verdict.user_message
+        if user_msg:
+            reply = accept_reply("connect", user_msg, "220", "")
+            await self.write(reply.lines)
+            return True
+        from acl.expansion import expand
+
+        try:
+            banner = expand(str(option(self.ctx, "smtp_banner")), self.ctx)
+        except AclError as e:
+            self.log(f'Expansion of "{option(self.ctx, "smtp_banner")}" (smtp_banner) '
+                     f"failed: {e.message}")
+            await self.say("421 Internal error")  # pragma: no cover - config error
+            return False
+        await self.write(reply_lines("220", "", banner))
+        return True
+
+    async def read_command(self) -> tuple[str, bytes | None]:
+        """One command line: (verb from COMMANDS, "other", "eof" or "badchar",
+        the line). As smtp_read_command(): a line longer than the buffer is
+        cut, trailing white space goes, NULs show as '?'."""
+        assert self.lines is not None
+        raw = await self.lines.getline(CMD_BUFFER_SIZE + 1)
+        if not raw.endswith(b"\n"):
+            if len(raw) > CMD_BUFFER_SIZE:
+                return "other", raw[:CMD_BUFFER_SIZE]
+            return "eof", None
+        line = raw.rstrip(b"\n").rstrip(b" \t\r\n\v\f")
+        if b"\0" in line:
+            return "badchar", line.replace(b"\0", b"?")
+        return "line", line
+
+    async def command_loop(self) -> None:
+        for _ in range(MAX_COMMANDS):
+            kind, raw = await self.read_command()
+            if kind == "eof":
+                await self.lost_connection()
+                return
+            text = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+            self.v["smtp_command"] = TaintedStr(text)
+            if kind == "badchar":
+                self.command_buffer = text
+                await self.synprot(0, "NUL character(s) present (shown as '?')")
+                await self.say("501 NUL characters are not allowed in SMTP commands")
+                continue
+            self.command_buffer = text
+            cmd = self.match_command(text) if kind == "line" else None
+            if cmd is None:
+                await self.unknown()
+                continue
+            name, has_arg, is_mail = cmd
+            arg = text[len(name):].lstrip(" \t\r\n\v\f")
+            self.v["smtp_command_argument"] = TaintedStr(arg)
+            self.arg = arg
+            if not is_mail:
+                if name in self.free_once:
+                    self.free_once.discard(name)
+                elif host_in(self.ctx, "smtp_accept_max_nonmail_hosts"):
+                    self.nonmail += 1
+                    if self.nonmail > int_option(self.ctx, "smtp_accept_max_nonmail"):
+                        await self.too_many_nonmail(text)
+                        return
+            if not has_arg and arg:
+                await self.synprot(501, "unexpected argument data")
+                continue
+            was_rcpt = name == "rcpt to:"
+            was_rej_mail = self.last_was_rej_mail
+            self.last_was_rej_mail = False
+            handler = getattr(self, "cmd_" + name.replace(" from:", "").replace(" to:", ""))
+            await handler(arg)
+            if name == "mail from:" and self.sender is None:
+                self.last_was_rej_mail = True
+            elif name == "rcpt to:" and was_rej_mail and self.sender is None:
+                self.last_was_rej_mail = True
+            self.last_was_rcpt = was_rcpt
+
+    def match_command(self, text: str) -> tuple[str, bool, bool] | None:
+        low = text[:10].lower()
+        for name, has_arg, is_mail in COMMANDS:
+            n = len(name)
+            if low.startswith(name) and (name.endswith(":") or len(text) == n or text[n] == " "):
+                self.history.append(_HISTORY[name])
+                return name, has_arg, is_mail
+        return None
+
+    # -- errors --------------------------------------------------------------
+
+    async def synprot(self, code: int, message: str, data: str | None = None) -> None:
+        """Exim's synprot_error(): count, maybe drop, reply."""
+        self.synprot_errors += 1
+        drop = self.synprot_errors > int_option(self.ctx, "smtp_max_synprot_errors")
+        if drop:
+            self.log_synprot_drop()
+        if code > 0:
+            prefix = f"{data}: " if data is not None else ""
+            await self.say(f"{code}{'-' if drop else ' '}{prefix}{message}")
+            if drop:
+                await self.say(f"{code} Too many syntax or protocol errors")
+        if drop:
+            raise Drop
+
+    def log_synprot_drop(self) -> None:
+        from acl.engine.modifiers import printing
+
+        self.log(f"SMTP call from {self.policy.host(False)} dropped: too many syntax or "
+                 f'protocol errors (last command was "{printing(self.command_buffer)}", '
+                 f"{history_log(self.history)})")
+
+    async def unknown(self) -> None:
+        from acl.engine.modifiers import printing
+
+        self.unknown_commands += 1
+        if self.unknown_commands > int_option(self.ctx, "smtp_max_unknown_commands"):
+            self.log(f"SMTP call from {self.policy.host(False)} dropped: too many "
+                     f'unrecognized commands (last was "{printing(self.command_buffer)}")')
+            await self.notquit("bad-commands", "500 Too many unrecognized commands")
+            raise Drop
+        await self.synprot(500, "unrecognized command")
+
+    async def too_many_nonmail(self, text: str) -> None:
+        verb = text.split(None, 1)[0] if text.split() else text
+        self.log(f"SMTP call from {self.policy.host(False)} dropped: too many nonmail "
+                 f'commands (last was "{verb}")')
+        await self.notquit("bad-commands", "554 Too many nonmail commands")
+
+    async def notquit(self, reason: str, reply: str | None = None) -> None:
+        """smtp_notquit_exit(): the not-QUIT ACL, then the final reply."""
+        self.v["smtp_notquit_reason"] = reason
+        if self.policy.acl_option("notquit"):
+            verdict = self.policy.run("notquit")
+            if verdict.result == Result.ERROR:
+                self.log(f"ACL for not-QUIT returned ERROR: {verdict.log_message}")
+            elif reply is not None and verdict.user_message:
+                reply = f"{reply[:3]} {verdict.user_message}"
+        if reply is not None:
+            await self.say(reply)
+
+    async def lost_connection(self) -> None:
+        await self.say(f"421 {self.active_hostname} lost input connection")
+        self.log(f"unexpected disconnection while reading SMTP command from "
+                 f"{self.policy.host(False)} D=0s")
+        await self.notquit("connection-lost")
+
+    async def acl_failed(self, out: Outcome) -> None:
+        await self.write(out.lines)
+        if out.drop:
+            await self.notquit("acl-drop")
+            raise Drop
+
+    # -- per-message state -------------------------------------------------
+
+    def reset(self) -> None:
+        self.sender = None
+        self.recipients = []
+        self.discarded = False
+        self.recipients_discarded = False
+        self.rcpt_response = None
+        self.rcpt_response_same = True
+        self.rcpt_count = 0
+        self.toomany = False
+        self.policy.reset_message()
+
+    # -- commands ------------------------------------------------------------
+
+    async def cmd_helo(self, arg: str) -> None:
+        await self.hello(arg, esmtp=False)
+
+    async def cmd_ehlo(self, arg: str) -> None:
+        await self.hello(arg, esmtp=True)
+
+    def check_helo(self, s: str) -> bool:
+        from acl.runtime.lists import is_ip
+
+        if host_in(self.ctx, "helo_accept_junk_hosts"):
+            return True
+        if s.startswith("["):
+            if not s.endswith("]"):
+                return False
+            inner = s[1:-1]
+            if inner[:5].lower() == "ipv6:":
+                return is_ip(inner[5:], 6)
+            if inner[:5].lower() == "ipv4:":
+                return is_ip(inner[5:], 4)
+            return is_ip(inner)
+        allow = str(option(self.ctx, "helo_allow_chars") or "")
+        return bool(s) and all((c.isascii() and c.isalnum()) or c in ".-" or c in allow for c in s)
+
+    async def hello(self, arg: str, esmtp: bool) -> None:
+        hello = "EHLO" if esmtp else "HELO"
+        self.v.pop("sender_helo_name", None)
+        if not arg or not self.check_helo(arg):
+            from acl.engine.modifiers import printing
+
+            await self.say(f"501 Syntactically invalid {hello} argument(s)")
+            shown = printing(arg) if arg else "(no argument given)"
+            self.log(f"rejected {hello} from {self.policy.host(False)}: syntactically invalid "
+                     f"argument(s): {shown}")
+            self.synprot_errors += 1
+            if self.synprot_errors > int_option(self.ctx, "smtp_max_synprot_errors"):
+                self.log_synprot_drop()
+                raise Drop
+            return
+        self.v["sender_helo_name"] = TaintedStr(arg)
+        self.esmtp = False
+        self.pipelining = False
+        user_msg = None
+        if self.policy.acl_option("helo"):
+            self.v["smtp_command_argument_data"] = TaintedStr(arg)
+            verdict = self.policy.run("helo")
+            if verdict.result != Result.OK:
+                out = self.policy.fail("helo", verdict)
+                self.v.pop("sender_helo_name", None)
+                await self.acl_failed(out)
+                return
+            user_msg = verdict.user_message
+        if user_msg:
+            first = accept_reply("helo", user_msg, "250", "").lines[0]
+            code, text = first[:3], first[4:]
+        else:
+            code = "250"
+            text = f"{self.active_hostname} Hello {self.v.get('sender_host_name') or arg}"
+            if self.v.get("sender_host_address"):
+                text += f" [{self.v['sender_host_address']}]"
+        lines = [f"{code} {text}"]
+        if esmtp:
+            lines += [f"{code} {x}" for x in self.extensions()]
+            lines = [f"{line[:3]}-{line[4:]}" for line in lines[:-1]] + lines[-1:]
+        self.esmtp = esmtp
+        self.helo_seen = True
+        self.v["received_protocol"] = "esmtp" if esmtp else "smtp"
+        await self.write(lines)
+        self.reset()
+
+    def extensions(self) -> list[str]:
+        """The EHLO keywords, in Exim's order, as the configuration allows."""
+        ctx, out = self.ctx, []
+        out.append(f"SIZE {self.size_limit}" if self.size_limit > 0 else "SIZE")
+        out.append("8BITMIME")
+        self.dsn = host_in(ctx, "dsn_advertise_hosts")
+        if self.dsn:
+            out.append("DSN")
+        for where, word in (("etrn", "ETRN"), ("vrfy", "VRFY"), ("expn", "EXPN")):
+            if self.policy.acl_option(where):
+                out.append(word)
+        if host_in(ctx, "pipelining_advertise_hosts"):
+            out.append("PIPELINING")
+            self.pipelining = True
+            if self.pipe_connect:
+                out.append("PIPECONNECT")
+        if host_in(ctx, "chunking_advertise_hosts"):
+            out.append("CHUNKING")
+        if host_in(ctx, "tls_advertise_hosts"):
+            out.append("STARTTLS")
+        if option(ctx, "prdr_enable"):
+            out.append("PRDR")
+        self.smtputf8 = host_in(ctx, "smtputf8_advertise_hosts")
+        if self.smtputf8:
+            out.append("SMTPUTF8")
+        out.append("HELP")
+        return out
+
+    async def cmd_mail(self, arg: str) -> None:
+        self.mail_count += 1
+        if not self.helo_seen and host_in(self.ctx, "hosts_require_helo"):
+            await self.say("503 HELO or EHLO required")
+            self.log(f"rejected MAIL from {self.policy.host(False)}: no HELO/EHLO given")
+            return
+        if self.sender is not None:
+            await self.synprot(503, "sender already given")
+            return
+        if not arg:
+            await self.synprot(501, "MAIL must have an address operand")
+            return
+        limit = int_option(self.ctx, "smtp_accept_max_per_connection")
+        if limit > 0 and self.mail_count > limit:
+            await self.say("421 too many messages in this connection")
+            self.log(f"rejected MAIL command {self.policy.host()}: too many messages in one "
+                     "connection")
+            return
+        self.reset()
+        self.free_once = set(_FREE_ONCE)
+        data = arg
+        try:
+            if self.esmtp:
+                data, self.params = mail_params(
+                    arg, dsn=self.dsn, prdr_enable=bool(option(self.ctx, "prdr_enable")),
+                    smtputf8=self.smtputf8)
+            else:
+                self.params = None
+            address, has_domain = parse_address(data, True)
+        except SyntaxFail as e:
+            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
+            return
+        if self.params is not None and self.params.size is not None:
+            self.v["message_size"] = str(self.params.size)
+        size = int(self.v.get("message_size", "-1"))
+        if self.size_limit > 0 and size > self.size_limit:
+            await self.say("552 Message size exceeds maximum permitted")
+            self.log(f"rejected MAIL FROM:<{address}> {self.policy.host()}: message too big: "
+                     f"size={size} max={self.size_limit}")
+            return
+        if address and not has_domain:
+            if host_in(self.ctx, "sender_unqualified_hosts"):
+                address = f"{address}@{self.qualify_domain()}"
+            else:
+                await self.say(f"501 {data}: sender address must contain a domain")
+                return
+        self.sender = address
+        self.v["sender_address"] = TaintedStr(address)
+        self.v["smtp_command_argument_data"] = TaintedStr(data)
+        if self.policy.acl_option("mail"):
+            verdict = self.policy.run("mail")
+        else:
+            from acl.engine import Verdict
+
+            verdict = Verdict(Result.OK, where="mail")
+        prdr = bool(self.params and self.params.prdr)
+        if verdict.result in (Result.OK, Result.DISCARD):
+            if verdict.user_message:
+                msg = verdict.user_message + (", PRDR Requested" if prdr else "")
+                await self.write(accept_reply("mail", msg).lines)
+            else:
+                await self.say("250 OK" + (", PRDR Requested" if prdr else ""))
+            self.recipients_discarded = verdict.result == Result.DISCARD
+        else:
+            out = self.policy.fail("mail", verdict)
+            self.sender = None
+            self.v.pop("sender_address", None)
+            await self.acl_failed(out)
+
+    def qualify_domain(self) -> str:
+        return self.ctx.registry.variables["qualify_domain"].getter(self.ctx) or ""
+
+    async def cmd_rcpt(self, arg: str) -> None:
+        self.rcpt_count += 1
+        self.v["rcpt_count"] = str(self.rcpt_count)
+        if self.sender is None:
+            if self.pipelining and self.last_was_rej_mail:
+                await self.say("503 sender not yet given")
+            else:
+                await self.synprot(503, "sender not yet given")
+            self.bump("rcpt_fail_count")
+            return
+        if not arg:
+            await self.synprot(501, "RCPT must have an address operand")
+            self.bump("rcpt_fail_count")
+            return
+        data = arg
+        try:
+            if self.esmtp and self.dsn:
+                data, _ = rcpt_params(arg)
+            address, has_domain = parse_address(data, False)
+        except SyntaxFail as e:
+            self.bump("rcpt_fail_count")
+            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
+            return
+        if not has_domain:
+            if host_in(self.ctx, "recipient_unqualified_hosts"):
+                address = f"{address}@{self.qualify_domain()}"
+            else:
+                self.bump("rcpt_fail_count")
+                await self.say(f"501 {data}: recipient address must contain a domain")
+                return
+        rmax = int_option(self.ctx, "recipients_max")
+        if rmax > 0 and self.rcpt_count > rmax:
+            which = ("rejected", "552") if option(self.ctx, "recipients_max_reject") else \
+                ("temporarily rejected", "452")
+            await self.say(f"{which[1]} too many recipients")
+            if not self.toomany:
+                what = "message" if which[1] == "552" else "excess"
+                self.log(f"too many recipients: {what} {which[0]}: sender=<{self.sender}> "
+                         f"{self.policy.host()}")
+            self.toomany = True
+            return
+        local, _, domain = address.rpartition("@")
+        self.v.update(local_part=TaintedStr(local), domain=TaintedStr(domain),
+                      smtp_command_argument_data=TaintedStr(data))
+        self.ctx.extra["acl_caseful_local_part"] = TaintedStr(local)
+        if self.recipients_discarded:
+            from acl.engine import Verdict
+
+            verdict = Verdict(Result.DISCARD, where="rcpt")
+        else:
+            verdict = self.policy.run("rcpt")
+        for name in ("local_part", "domain"):
+            self.v.pop(name, None)
+        if verdict.result in (Result.OK, Result.DISCARD):
+            if verdict.user_message:
+                lines = accept_reply("rcpt", verdict.user_message).lines
+                self.note_rcpt_response(lines)
+                await self.write(lines)
+            else:
+                await self.say("250 Accepted")
+            if verdict.result == Result.OK:
+                self.recipients.append(address)
+                self.v["recipients_count"] = str(len(self.recipients))
+                self.ctx.extra["recipients_list"] = list(self.recipients)
+            else:
+                self.bump("rcpt_fail_count")
+                self.discarded = True
+                log = f": {verdict.log_message}" if verdict.log_message else ""
+                self.log(f"{self.policy.host()} F=<{self.sender}> RCPT {arg}: discarded by "
+                         f"{'MAIL' if self.recipients_discarded else 'RCPT'} ACL{log}")
+            return
+        self.bump("rcpt_fail_count" if verdict.result in (Result.FAIL, Result.FAIL_DROP)
+                  else "rcpt_defer_count")
+        out = self.policy.fail("rcpt", verdict, sender_info=True)
+        self.note_rcpt_response(out.lines)
+        await self.acl_failed(out)
+
+    def note_rcpt_response(self, lines: list[str]) -> None:
+        """Exim remembers the text of RCPT replies, to repeat it at DATA when
+        every recipient got the same one."""
+        text = "\n".join(line[4:] for line in lines)
+        if self.rcpt_response is None:
+            self.rcpt_response = text
+        elif self.rcpt_response != text:
+            self.rcpt_response_same = False
+
+    def bump(self, name: str) -> None:
+        self.v[name] = str(int(self.v.get(name, "0")) + 1)
+
+    async def cmd_data(self, arg: str) -> None:
+        if not self.discarded and not self.recipients:
+            if self.rcpt_response_same and self.rcpt_response is not None:
+                await self.say("503-All RCPT commands were rejected with this error:")
+                parts = self.rcpt_response.split("\n")
+                await self.write([f"503-{p}" for p in parts])
+            if self.pipelining and self.last_was_rcpt:
+                await self.say("503 Valid RCPT command must precede DATA")
+            else:
+                await self.synprot(503, "valid RCPT command must precede DATA")
+            return
+        if self.toomany and option(self.ctx, "recipients_max_reject"):
+            self.sender = None
+            await self.say("554 Too many recipients")
+            return
+        self.v["recipients"] = TaintedStr(", ".join(self.recipients))
+        user_msg = None
+        if self.policy.acl_option("predata"):
+            verdict = self.policy.run("predata")
+            if verdict.result != Result.OK:
+                self.sender = None
+                await self.acl_failed(self.policy.fail("predata", verdict, what="DATA",
+                                                       sender_info=True))
+                return
+            user_msg = verdict.user_message
+        if user_msg:
+            await self.write(accept_reply("predata", user_msg).lines)
+        else:
+            await self.say('354 Enter message, ending with "." on a line by itself')
+        await msgdata.receive(self)
+
+    async def cmd_bdat(self, arg: str) -> None:
+        await msgdata.bdat(self, arg)
+
+    async def cmd_rset(self, arg: str) -> None:
+        self.reset()
+        await self.say("250 Reset OK")
+
+    async def cmd_noop(self, arg: str) -> None:
+        await self.say("250 OK")
+
+    async def cmd_help(self, arg: str) -> None:
+        words = " AUTH"
+        if host_in(self.ctx, "tls_advertise_hosts"):
+            words += " STARTTLS"
+        words += " HELO EHLO MAIL RCPT DATA BDAT NOOP QUIT RSET HELP"
+        for where in ("etrn", "expn", "vrfy"):
+            if self.policy.acl_option(where):
+                words += " " + where.upper()
+        await self.write(["214-Commands supported:", f"214{words}"])
+
+    async def cmd_quit(self, arg: str) -> None:
+        user_msg = None
+        if self.policy.acl_option("quit"):
+            verdict = self.policy.run("quit")
+            if verdict.result == Result.ERROR:
+                self.log(f"ACL for QUIT returned ERROR: {verdict.log_message}")
+            user_msg = verdict.user_message
+        if user_msg:
+            await self.write(accept_reply("quit", user_msg, "221").lines)
+        else:
+            await self.say(f"221 {self.active_hostname} closing connection")
+        raise Drop
+
+    async def cmd_vrfy(self, arg: str) -> None:
+        try:
+            address, has_domain = parse_address(arg, False)
+        except SyntaxFail as e:
+            await self.say(f"501 {e.text}")
+            return
+        if not has_domain:
+            if not host_in(self.ctx, "recipient_unqualified_hosts"):
+                await self.say(f"501 {arg}: recipient address must contain a domain")
+                return
+            address = f"{address}@{self.qualify_domain()}"
+        local, _, domain = address.rpartition("@")
+        self.v.update(local_part=TaintedStr(local), domain=TaintedStr(domain),
+                      smtp_command_argument_data=TaintedStr(arg))
+        verdict = self.policy.run("vrfy")
+        if verdict.result != Result.OK:
+            await self.acl_failed(self.policy.fail("vrfy", verdict))
+            return
+        # No routers here: an accepted address cannot be verified further.
+        await self.say(f"550 <{address}> is not deliverable")
+        self.log(f"VRFY failed for {arg} {self.policy.host()}")
+
+    async def cmd_expn(self, arg: str) -> None:
+        self.v["smtp_command_argument_data"] = TaintedStr(arg)
+        verdict = self.policy.run("expn")
+        if verdict.result != Result.OK:
+            await self.acl_failed(self.policy.fail("expn", verdict))
+            return
+        await self.say(f"550 Routing for <{arg}> is not possible in exim-acl")
+
+    async def cmd_etrn(self, arg: str) -> None:
+        if not arg:
+            await self.synprot(501, "ETRN must have an argument")
+            return
+        self.log(f"ETRN {arg} received from {self.policy.host(False)}")
+        self.v["smtp_command_argument_data"] = TaintedStr(arg)
+        verdict = self.policy.run("etrn")
+        if verdict.result != Result.OK:
+            await self.acl_failed(self.policy.fail("etrn", verdict))
+            return
+        if not option(self.ctx, "smtp_etrn_command") and not arg.startswith("#"):
+            await self.synprot(501, "argument must begin with #")
+            return
+        if verdict.user_message:
+            await self.write(accept_reply("etrn", verdict.user_message, "250").lines)
+        else:
+            await self.say("250 OK")
+
+    async def cmd_auth(self, arg: str) -> None:
+        await self.synprot(503, "AUTH command used when not advertised")
+
+    async def cmd_starttls(self, arg: str) -> None:
+        """Exim agrees, then the handshake fails on plain text: the session ends."""
+        if not host_in(self.ctx, "tls_advertise_hosts"):
+            await self.synprot(503, "STARTTLS command used when not advertised")
+            return
+        if self.policy.acl_option("starttls"):
+            verdict = self.policy.run("starttls")
+            if verdict.result != Result.OK:
+                await self.acl_failed(self.policy.fail("starttls", verdict))
+                return
+        await self.say("220 TLS go ahead")
+        self.log(f"TLS error on connection from {self.policy.host(False)} "
+                 "(gnutls_handshake): Error in the pull function.")
+        raise Drop
