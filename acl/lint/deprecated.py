@@ -17,6 +17,14 @@ RENAMED_VARIABLES = {
     "proxy_target_address": "proxy_external_address",
     "proxy_target_port": "proxy_external_port",
 }
+# Old names 4.96 still understands, with the name the manual now uses.
+OLD_VARIABLES = {
+    "interface_address": "received_ip_address", "interface_port": "received_port",
+    "message_id": "message_exim_id", "return_size_limit": "bounce_return_size_limit",
+    "tls_bits": "tls_in_bits", "tls_certificate_verified": "tls_in_certificate_verified",
+    "tls_cipher": "tls_in_cipher", "tls_peerdn": "tls_in_peerdn", "tls_sni": "tls_in_sni",
+}
+OLD_OPERATORS = {"str2b64": "base64"}
 RENAMED_CONTROLS = {"dmarc_forensic_enable": "dmarc_enable_forensic"}
 SPF_RESULTS = {"err_perm": "permerror", "err_temp": "temperror"}
 
@@ -32,9 +40,11 @@ def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
                 elif cond.name == "control" and cond.value:
                     name = cond.value.strip().split("/", 1)[0]
                     if name in RENAMED_CONTROLS:
+                        # 4.96 fails the statement: syntax error in "control=..."
                         yield diag(cond.value_span or cond.span, path,
-                                   f'control "{name}" is spelt "{RENAMED_CONTROLS[name]}"',
-                                   "deprecated", "warning", RENAMED_CONTROLS[name])
+                                   f'control "{name}" is spelt "{RENAMED_CONTROLS[name]}"; '
+                                   "Exim 4.96 refuses the old name", "deprecated", "error",
+                                   RENAMED_CONTROLS[name])
                 elif cond.name in ("spf", "spf_guess") and cond.value:
                     for item in cond.value.split(":"):
                         word = item.strip().lstrip("!").strip()
@@ -47,6 +57,15 @@ def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
         tree = parsed(v)
         for node in walk(tree):
             if isinstance(node, N.Var) and node.name in RENAMED_VARIABLES:
-                yield diag(where(v, node), path,
-                           f'${node.name} is the Exim 4.83 name: use ${RENAMED_VARIABLES[node.name]}',
-                           "deprecated", "warning", "$" + RENAMED_VARIABLES[node.name])
+                new = RENAMED_VARIABLES[node.name]
+                yield diag(where(v, node), path, f"${node.name} is the Exim 4.83 name of ${new}; "
+                           "Exim 4.96 fails on it (unknown variable name)", "deprecated",
+                           "error", "$" + new)
+            elif isinstance(node, N.Var) and node.name in OLD_VARIABLES:
+                new = OLD_VARIABLES[node.name]
+                yield diag(where(v, node), path, f"${node.name} is an old name: use ${new}",
+                           "deprecated", "warning", "$" + new)
+            elif isinstance(node, N.Operator) and node.name in OLD_OPERATORS:
+                new = OLD_OPERATORS[node.name]
+                yield diag(where(v, node), path, f'operator "{node.name}" is an old name: use '
+                           f'"{new}"', "deprecated", "warning", new)

@@ -98,15 +98,19 @@ CASES: dict[str, tuple[str, list[tuple[int, int, str, str, str | None]], str]] =
     "deprecated": (
         "hosts_proxy = 192.0.2.1\n" + MAIN
         + "check_rcpt:\n  deny spf = err_perm\n  warn logwrite = via $proxy_host_address\n"
-          "  warn control = dmarc_forensic_enable\n  accept\n" + TAIL,
+          "  warn control = dmarc_forensic_enable\n"
+          "  warn logwrite = TLS $tls_cipher ${str2b64:$sender_helo_name}\n  accept\n" + TAIL,
         [(9, 14, "warning", 'SPF result "err_perm" is deprecated: use "permerror"', "permerror"),
-         (10, 23, "warning", "$proxy_host_address is the Exim 4.83 name: use $proxy_local_address",
-          "$proxy_local_address"),
-         (11, 18, "warning", 'control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic"',
-          "dmarc_enable_forensic")],
+         (10, 23, "error", "$proxy_host_address is the Exim 4.83 name of $proxy_local_address; "
+                           "Exim 4.96 fails on it (unknown variable name)", "$proxy_local_address"),
+         (11, 18, "error", 'control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic"; '
+                           "Exim 4.96 refuses the old name", "dmarc_enable_forensic"),
+         (12, 23, "warning", "$tls_cipher is an old name: use $tls_in_cipher", "$tls_in_cipher"),
+         (12, 35, "warning", 'operator "str2b64" is an old name: use "base64"', "base64")],
         "hosts_proxy = 192.0.2.1\n" + MAIN
         + "check_rcpt:\n  deny spf = permerror\n  warn logwrite = via $proxy_local_address\n"
-          "  warn control = dmarc_enable_forensic\n  accept\n" + TAIL),
+          "  warn control = dmarc_enable_forensic\n"
+          "  warn logwrite = TLS $tls_in_cipher ${base64:$sender_helo_name}\n  accept\n" + TAIL),
     "taint": (
         MAIN + "check_rcpt:\n  deny condition = ${readfile{/etc/mail/$local_part}}\n"
                "  deny condition = ${if match{$domain}{$sender_address_domain}}\n  accept\n" + TAIL,

@@ -27,7 +27,7 @@ SEEDS = {
         'examples/seed/bmi-spf.conf:25:27: error: unknown ACL control "bmi_run" [unknown-name]',
     ],
     'examples/seed/dmarc-forensic.conf': [
-        'examples/seed/dmarc-forensic.conf:9:21: warning: control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic" [deprecated]',
+        'examples/seed/dmarc-forensic.conf:9:21: error: control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic"; Exim 4.96 refuses the old name [deprecated]',
     ],
     'examples/seed/dmarc.conf': [
         'examples/seed/dmarc.conf:41:11: error: error in ACL: invalid variable name after "set" in ACL modifier "set $acl_m_quarantine = 1" (must start "acl_c" or "acl_m") (write "set acl_m_quarantine": set takes the name without "$") [config]',
@@ -35,14 +35,14 @@ SEEDS = {
     ],
     'examples/seed/proxy.conf': [
         'examples/seed/proxy.conf:6:1: error: option "proxy_required_hosts" was renamed "hosts_proxy"; Exim 4.96 refuses the old name [deprecated]',
-        'examples/seed/proxy.conf:15:42: warning: $proxy_host_address is the Exim 4.83 name: use $proxy_local_address [deprecated]',
-        'examples/seed/proxy.conf:20:43: warning: $proxy_host_address is the Exim 4.83 name: use $proxy_local_address [deprecated]',
-        'examples/seed/proxy.conf:22:36: warning: $proxy_host_address is the Exim 4.83 name: use $proxy_local_address [deprecated]',
-        'examples/seed/proxy.conf:26:33: warning: $proxy_host_address is the Exim 4.83 name: use $proxy_local_address [deprecated]',
-        'examples/seed/proxy.conf:30:41: warning: $proxy_target_address is the Exim 4.83 name: use $proxy_external_address [deprecated]',
-        'examples/seed/proxy.conf:30:63: warning: $proxy_target_port is the Exim 4.83 name: use $proxy_external_port [deprecated]',
-        'examples/seed/proxy.conf:31:43: warning: $proxy_host_address is the Exim 4.83 name: use $proxy_local_address [deprecated]',
-        'examples/seed/proxy.conf:31:63: warning: $proxy_host_port is the Exim 4.83 name: use $proxy_local_port [deprecated]',
+        'examples/seed/proxy.conf:15:42: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:20:43: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:22:36: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:26:33: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:30:41: error: $proxy_target_address is the Exim 4.83 name of $proxy_external_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:30:63: error: $proxy_target_port is the Exim 4.83 name of $proxy_external_port; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:31:43: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:31:63: error: $proxy_host_port is the Exim 4.83 name of $proxy_local_port; Exim 4.96 fails on it (unknown variable name) [deprecated]',
     ],
 }
 
