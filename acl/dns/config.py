@@ -1,0 +1,149 @@
+"""Where and how DNS questions are asked: the resolver settings, from the
+system's resolv.conf by default, overridden by Exim's main options and, for
+tests and the ``acl`` commands, by an explicit server (``ACL_DNS_SERVER`` in the
+environment or ``use_server()`` on a context)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+# "host[:port] host[:port] ...", or "[v6addr]:port"; tests and `acl` runs use it
+# so that no question ever goes to the system's resolver.
+ENV_SERVER = "ACL_DNS_SERVER"
+CTX_KEY = "dns.config"  # ctx.extra slot for a ResolverConfig
+
+# glibc's defaults when resolv.conf says nothing.
+_GLIBC_TIMEOUT, _GLIBC_ATTEMPTS = 5.0, 2
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    nameservers: tuple[str, ...] = ("127.0.0.1",)
+    port: int = 53
+    timeout: float = _GLIBC_TIMEOUT  # per try (dns_retrans)
+    attempts: int = _GLIBC_ATTEMPTS  # rounds over the servers (dns_retry)
+    dnssec_ok: int = -1  # dns_dnssec_ok: -1 system default, 0 off, 1 on (DO bit)
+    use_edns0: int = -1  # dns_use_edns0: -1 system default (off in glibc), 0 off, 1 on
+    again_means_nonexist: str | None = None  # domain list
+    check_names_pattern: str = ""  # empty: no check (as the Exim 4.96 build answers)
+    csa_search_limit: int = 5
+    ipv4_lookup: str | None = None  # domain list: no AAAA lookups for these hosts
+    cname_loops: int = 1  # dns_cname_loops
+    trust_aa: str | None = None  # domain list: AA answers count as authenticated
+
+    def with_timing(self, retrans: float | None, retry: int | None) -> "ResolverConfig":
+        """dnsdb's retrans_/retry_ modifiers: this lookup only."""
+        cfg = self
+        if retrans:
+            cfg = replace(cfg, timeout=float(retrans))
+        if retry is not None:
+            cfg = replace(cfg, attempts=max(retry, 1))
+        return cfg
+
+
+def parse_servers(text: str) -> tuple[tuple[str, ...], int]:
+    """``127.0.0.1:5353`` / ``[::1]:53`` / several, space or comma separated."""
+    hosts: list[str] = []
+    port = 53
+    for word in text.replace(",", " ").split():
+        if word.startswith("["):
+            host, _, rest = word[1:].partition("]")
+            if rest.startswith(":"):
+                port = int(rest[1:])
+        elif word.count(":") == 1:
+            host, _, p = word.partition(":")
+            port = int(p)
+        else:
+            host = word
+        hosts.append(host)
+    if not hosts:
+        raise ValueError(f"no DNS server in {text!r}")
+    return tuple(hosts), port
+
+
+def system_config() -> ResolverConfig:
+    """resolv.conf as glibc reads it: nameservers, options timeout and attempts."""
+    servers: list[str] = []
+    timeout, attempts = _GLIBC_TIMEOUT, _GLIBC_ATTEMPTS
+    try:
+        with open("/etc/resolv.conf", encoding="utf-8", errors="replace") as f:
+            lines = f.read(1 << 16).splitlines()
+    except OSError:
+        lines = []
+    for line in lines[:1000]:
+        words = line.split()
+        if len(words) >= 2 and words[0] == "nameserver" and len(servers) < 3:
+            servers.append(words[1])
+        elif words and words[0] == "options":
+            for opt in words[1:]:
+                key, _, val = opt.partition(":")
+                if key == "timeout" and val.isdigit():
+                    timeout = float(min(int(val), 30))
+                elif key == "attempts" and val.isdigit():
+                    attempts = min(int(val), 5)
+    return ResolverConfig(nameservers=tuple(servers) or ("127.0.0.1",), timeout=timeout, attempts=attempts)
+
+
+def base_config() -> ResolverConfig:
+    """The explicit server from the environment, else the system's."""
+    env = os.environ.get(ENV_SERVER)
+    if env:
+        hosts, port = parse_servers(env)
+        return replace(system_config(), nameservers=hosts, port=port)
+    return system_config()
+
+
+def _int(v: Any, default: int) -> int:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def _seconds(v: Any) -> float:
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str) and v:
+        from acl.config.options import read_time
+
+        return float(read_time(v) or 0)
+    return 0.0
+
+
+def config_for(ctx: Any) -> ResolverConfig:
+    """The settings for lookups made for ``ctx``: ``use_server()``'s, else the
+    base configuration with the context's main options applied."""
+    if ctx is not None:
+        hit = ctx.extra.get(CTX_KEY)
+        if isinstance(hit, ResolverConfig):
+            return hit
+    cfg = base_config()
+    if ctx is None:
+        return cfg
+    if ctx.config is None:
+        ctx.extra[CTX_KEY] = cfg
+        return cfg
+    opt = ctx.option
+    retrans, retry = _seconds(opt("dns_retrans", 0)), _int(opt("dns_retry", 0), 0)
+    cfg = replace(
+        cfg.with_timing(retrans or None, retry or None),
+        dnssec_ok=_int(opt("dns_dnssec_ok", -1), -1),
+        use_edns0=_int(opt("dns_use_edns0", -1), -1),
+        again_means_nonexist=opt("dns_again_means_nonexist", None) or None,
+        check_names_pattern=opt("dns_check_names_pattern", "") or "",
+        csa_search_limit=_int(opt("dns_csa_search_limit", 5), 5),
+        ipv4_lookup=opt("dns_ipv4_lookup", None) or None,
+        cname_loops=_int(opt("dns_cname_loops", 1), 1),
+        trust_aa=opt("dns_trust_aa", None) or None,
+    )
+    ctx.extra[CTX_KEY] = cfg
+    return cfg
+
+
+def use_server(ctx: Any, host: str, port: int = 53, **settings: Any) -> ResolverConfig:
+    """Point ``ctx``'s DNS lookups at one server (tests, ``acl --dns-server``)."""
+    cfg = ResolverConfig(nameservers=(host,), port=port, **settings)
+    ctx.extra[CTX_KEY] = cfg
+    return cfg

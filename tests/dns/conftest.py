@@ -1,0 +1,18 @@
+"""The DNS tests' servers: NSD serving tests/dns/zones.py (one per module)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.dns.zones import BROKEN, ZONES
+from tests.dnsserver import MISSING, NSD, DnsServer, dns_server  # noqa: F401  (fixture for these tests)
+
+
+@pytest.fixture(scope="module")
+def zones_server() -> Iterator[DnsServer]:
+    if NSD is None:
+        pytest.skip(MISSING)
+    with DnsServer(ZONES, broken=BROKEN) as srv:
+        yield srv
