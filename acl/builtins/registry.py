@@ -109,9 +109,13 @@ class Registry:
     variables: dict[str, VariableSpec] = field(default_factory=dict)
     items: dict[str, ItemSpec] = field(default_factory=dict)
 
+    def table(self, kind: str) -> dict[str, Any]:
+        """The table ``kind`` itself, as registration writes to it (never loads)."""
+        return self.__dict__[kind]  # type: ignore[no-any-return]
+
     def item(self, name: str, *, args: tuple[int, int] = (1, 1), doc: str = "") -> Callable[[F], F]:
         def deco(func: F) -> F:
-            self.items[name] = ItemSpec(name, func, args, True, doc or (func.__doc__ or "").strip())
+            self.table("items")[name] = ItemSpec(name, func, args, True, doc or (func.__doc__ or "").strip())
             return func
 
         return deco
@@ -128,9 +132,10 @@ class Registry:
     ) -> Callable[[F], F]:
         def deco(func: F) -> F:
             spec = OperatorSpec(name, func, params, ctx, pure, aliases, doc or (func.__doc__ or "").strip())
-            self.operators[name] = spec
+            table = self.table("operators")
+            table[name] = spec
             for alias in aliases:
-                self.operators[alias] = spec
+                table[alias] = spec
             return func
 
         return deco
@@ -139,7 +144,7 @@ class Registry:
         self, name: str, *, nargs: int = 2, min_args: int | None = None, doc: str = ""
     ) -> Callable[[F], F]:
         def deco(func: F) -> F:
-            self.conditions[name] = ConditionSpec(name, func, nargs, min_args, doc or (func.__doc__ or "").strip())
+            self.table("conditions")[name] = ConditionSpec(name, func, nargs, min_args, doc or (func.__doc__ or "").strip())
             return func
 
         return deco
@@ -148,17 +153,51 @@ class Registry:
         self, name: str, *, tainted: bool = False, prefix: bool = False, doc: str = ""
     ) -> Callable[[F], F]:
         def deco(func: F) -> F:
-            self.variables[name] = VariableSpec(name, func, tainted, prefix, doc or (func.__doc__ or "").strip())
+            self.table("variables")[name] = VariableSpec(name, func, tainted, prefix, doc or (func.__doc__ or "").strip())
             return func
 
         return deco
 
     def plain_variable(self, name: str, *, tainted: bool = False, doc: str = "") -> None:
         """A variable whose value is simply ``ctx.variables.get(name)``."""
-        self.variables[name] = VariableSpec(name, None, tainted, False, doc)
+        self.table("variables")[name] = VariableSpec(name, None, tainted, False, doc)
 
 
-REGISTRY = Registry()
+TABLES = ("operators", "conditions", "variables", "items")
+
+
+class LazyRegistry(Registry):
+    """The shared registry: a table's modules are imported the first time the
+    table is read (``acl expand x`` needs none of them), through ``loaders``
+    (kind -> function that imports what registers into that kind)."""
+
+    def __init__(self, loaders: dict[str, Callable[[], None]]) -> None:
+        super().__init__()
+        self._raw = {k: self.__dict__.pop(k) for k in TABLES}
+        self._loaders = loaders
+
+    def table(self, kind: str) -> dict[str, Any]:
+        return self._raw[kind]  # type: ignore[no-any-return]
+
+    def __getattr__(self, name: str) -> Any:  # only for attributes not yet set
+        raw = self.__dict__.get("_raw")
+        if raw is None or name not in raw:
+            raise AttributeError(name)
+        self.__dict__[name] = raw[name]  # first: the modules being imported may read it
+        self._loaders[name]()
+        return raw[name]
+
+
+def _loader(kind: str) -> Callable[[], None]:
+    def load() -> None:
+        from acl.builtins import load_table
+
+        load_table(kind)
+
+    return load
+
+
+REGISTRY: Registry = LazyRegistry({k: _loader(k) for k in TABLES})
 operator = REGISTRY.operator
 condition = REGISTRY.condition
 variable = REGISTRY.variable

@@ -8,10 +8,11 @@ import atexit
 import functools
 from typing import Any, Callable
 
-from acl.errors import ExpansionError, ForcedFail
+from acl.errors import ExpansionError, ExpansionSyntaxError, ForcedFail
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
 from acl.expansion.parser import parse
+from acl.expansion.prefix import first_error
 from acl.expansion.static_check import StaticCheck
 from acl.runtime.values import TaintedStr, join, like
 from acl.source import Span
@@ -330,6 +331,16 @@ def compile_expansion(text: str, origin: Span | None = None) -> Compiled:
 # Freed while the interpreter is still whole: left to the interpreter's own
 # teardown, thousands of cached closures took about 90 us each to free.
 atexit.register(compile_expansion.cache_clear)
+
+
+def expand_text(text: str, ctx: Any, origin: Span | None = None) -> str:
+    """``acl.expansion.expand`` past its literal-text shortcut."""
+    try:
+        compiled = compile_expansion(text, origin)
+    except ExpansionSyntaxError as exc:
+        first_error(exc, ctx)  # an error Exim meets in the text before this one
+        raise
+    return compiled(ctx)
 
 
 def expand_fn(text: str) -> Fn:
