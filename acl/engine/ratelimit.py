@@ -5,6 +5,7 @@ $sender_rate_period set from the outcome."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from acl.config.model import Condition
@@ -15,8 +16,9 @@ from acl.expansion import expand
 from acl.ratelimit import (MemoryStore, RateLimitDefer, RateLimiter, RateLimitError,
                            SqliteStore, Store, parse_ratelimit)
 
-# Stores shared by every connection of this process, by spool directory.
-_STORES: dict[str, Store] = {}
+# Stores shared by every connection of this process, by process and spool
+# directory: an SQLite connection must not cross a fork.
+_STORES: dict[tuple[int, str], Store] = {}
 _LIMITER = "acl_ratelimiter"
 
 
@@ -35,7 +37,7 @@ def store_for(ctx: Any) -> Store:
     as Exim keeps its hints); without a spool directory, a store in memory
     shared by this process."""
     spool = _spool(ctx)
-    key = spool or ""
+    key = (os.getpid(), spool or "")
     store = _STORES.get(key)
     if store is None:
         store = SqliteStore.in_spool(spool) if spool else MemoryStore()
