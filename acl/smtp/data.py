@@ -157,22 +157,26 @@ async def receive(smtp: "EximSMTP") -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     now = ctx.clock()
     mid = message_id(now)
-    policy.message_id = mid
-    v.update(message_id=mid, message_exim_id=mid)
     msg = await read_data(smtp, smtp.size_limit)
     if not msg.ended:
-        where = "header" if msg.in_header else "after header"
+        where = ""
+        if msg.in_header:
+            complete = msg.data[-1:] == b"\n" and smtp.lines is not None
+            where = " (after header)" if complete else " (header)"
         await smtp.say("421 Lost incoming connection")
         policy.log(f"SMTP connection from {policy.host(False)} lost while reading message "
-                   f"data ({where})")
+                   f"data{where}")
         await smtp.notquit("connection-lost")
         from acl.smtp.server import Drop
 
         raise Drop
+    policy.message_id = mid
+    v.update(message_id=mid, message_exim_id=mid)
     if smtp.size_limit > 0 and msg.size > smtp.size_limit:
         await smtp.say("552 Message size exceeds maximum permitted")
         policy.log(f"rejected from <{smtp.sender}> {policy.host()}: message too big: "
                    f"read={msg.size} max={smtp.size_limit}")
+        policy.message_id = ""
         smtp.reset()
         return
     text = bytes(msg.data).decode("utf-8", "surrogateescape")
@@ -204,6 +208,7 @@ async def receive(smtp: "EximSMTP") -> None:
     else:
         out = policy.fail("data", verdict, what="after DATA", sender_info=True)
         await smtp.write(out.lines)
+        policy.message_id = ""  # a rejected message's id is forgotten
         smtp.reset()
         if out.drop:
             await smtp.notquit("acl-drop")

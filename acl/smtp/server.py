@@ -191,8 +191,10 @@ class EximSMTP(SMTP):
             self.v["smtp_command"] = TaintedStr(text)
             if kind == "badchar":
                 self.command_buffer = text
-                await self.synprot(0, "NUL character(s) present (shown as '?')")
-                await self.say("501 NUL characters are not allowed in SMTP commands")
+                try:
+                    await self.synprot(0, "NUL character(s) present (shown as '?')")
+                finally:
+                    await self.say("501 NUL characters are not allowed in SMTP commands")
                 continue
             self.command_buffer = text
             cmd = self.match_command(text) if kind == "line" else None
@@ -214,6 +216,7 @@ class EximSMTP(SMTP):
             if not has_arg and arg:
                 await self.synprot(501, "unexpected argument data")
                 continue
+            self.history.append(_HISTORY[name])
             was_rcpt = name == "rcpt to:"
             was_rej_mail = self.last_was_rej_mail
             self.last_was_rej_mail = False
@@ -230,7 +233,6 @@ class EximSMTP(SMTP):
         for name, has_arg, is_mail in COMMANDS:
             n = len(name)
             if low.startswith(name) and (name.endswith(":") or len(text) == n or text[n] == " "):
-                self.history.append(_HISTORY[name])
                 return name, has_arg, is_mail
         return None
 
