@@ -8,11 +8,8 @@ and the exit status is 1 if there are any. Needs Exim; the tests do not."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,26 +35,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--check", action="store_true", help="report differences, write nothing")
     args = ap.parse_args()
-    exim = shutil.which("exim") or "/usr/sbin/exim"
-    if not Path(exim).exists():
-        sys.exit("record_operators.py: Exim is not installed (apt-get install exim4-daemon-heavy)")
+    from tests.builtins._recording import record
     from tests.builtins.test_operators_oracle import CASES
 
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
-        with ThreadPoolExecutor(8) as pool:
-            got = list(pool.map(lambda c: exim_result(exim, conf.name, c[0], c[1]), CASES))
-    diffs = [(c, g) for c, g in zip(CASES, got) if c[2] != g]
-    for (name, subject, old), new in diffs:
-        print(f"{name} {subject!r}: file has {old!r}, exim prints {new!r}")
-    print(f"{len(CASES)} cases, {len(diffs)} differ from Exim", file=sys.stderr)
-    if args.check:
-        return 1 if diffs else 0
-    text = TEST_FILE.read_text()
-    head, rest = text.split("CASES = [\n", 1)
-    tail = rest[rest.index("\n]\n"):]
-    rows = "".join(f"    ({c[0]!r}, {c[1]!r}, {g!r}),\n" for c, g in zip(CASES, got))
-    TEST_FILE.write_text(head + "CASES = [\n" + rows.rstrip("\n") + tail)
-    return 0
+    return record("record_operators.py", TEST_FILE, CASES, args.check, lambda exim, conf, case: exim_result(exim, conf, case[0], case[1]))
 
 
 if __name__ == "__main__":

@@ -26,85 +26,8 @@ def error(name: str, *args: str) -> str:
     return info.value.message
 
 
-@pytest.mark.parametrize("op,a,b,want", [
-    ("<", "1", "2", True), ("<", "1k", "2", False), ("<", "", "2", True), ("<", " 1", "2", True),
-    ("<", "1 ", "2", True), ("<", "9G", "2", False), ("<", "-1", "2", True), ("<", "+1", "2", True),
-    ("=", "010", "10", True), ("<", " ", "2", True), ("==", "9223372036854775807", "1", False),
-    ("<", "-9223372036854775808", "2", True), ("<", "1k ", "2", False), ("=", "1g", "1073741824", True),
-    ("=", "1M", "1048576", True), ("<", "\t5", "6", True), ("<", "5\n", "6", True),
-    (">=", "5", "5", True), (">", "5", "5", False), ("<=", "5", "5", True),
-])
-def test_numeric(op: str, a: str, b: str, want: bool) -> None:
-    assert cond(op, a, b) is want
-
-
-@pytest.mark.parametrize("a,msg", [
-    ("abc", 'integer expected but "abc" found'),
-    ("1x", 'invalid integer "1x"'),
-    ("99999999999999999999", 'absolute value of integer "99999999999999999999" is too large (overflow)'),
-    ("0x10", 'invalid integer "0x10"'),
-    ("1kk", 'invalid integer "1kk"'),
-    ("- 1", 'integer expected but "- 1" found'),
-    ("8796093022208G", 'absolute value of integer "8796093022208G" is too large (overflow)'),
-    (" abc", 'integer expected but "abc" found'),
-    (" 1 x", 'invalid integer "1 x"'),
-    ("1 k", 'invalid integer "1 k"'),
-    ("-9223372036854775809", 'absolute value of integer "-9223372036854775809" is too large (overflow)'),
-    ("9007199254740992k", 'absolute value of integer "9007199254740992k" is too large (overflow)'),
-])
-def test_numeric_errors(a: str, msg: str) -> None:
-    assert error("<", a, "2") == msg
-
-
-@pytest.mark.parametrize("op,a,b,want", [
-    ("eq", "a", "a", True), ("eqi", "a", "A", True), ("lt", "a", "B", False), ("lti", "a", "B", True),
-    ("gei", "a", "A", True), ("gt", "é", "z", True), ("lti", "[", "a", True), ("le", "abc", "abd", True),
-    ("lei", "ABD", "abc", False), ("gti", "b", "A", True), ("ge", "", "", True), ("eqi", "é", "É", False),
-])
-def test_strings(op: str, a: str, b: str, want: bool) -> None:
-    assert cond(op, a, b) is want
-
-
-@pytest.mark.parametrize("name,s,want", [
-    ("bool", "true", True), ("bool", " YES ", True), ("bool", "00", False), ("bool", "-1", True),
-    ("bool", "", False), ("bool", "  ", False), ("bool", "99999999999999999999", True), ("bool", " 1 ", True),
-    ("bool", "-", False), ("bool", "-0", False), ("bool", "4294967296", False),
-    ("bool", "18446744073709551616", True), ("bool", "-99999999999999999999", False),
-    ("bool_lax", "00", True), ("bool_lax", " no ", False), ("bool_lax", "FALSE", False), ("bool_lax", "", False),
-    ("bool_lax", " ", False), ("bool_lax", " 0 ", False), ("bool_lax", "n", True), ("bool_lax", "-", False),
-    ("bool_lax", "-0", True), ("bool_lax", "yes no", True),
-])
-def test_bool(name: str, s: str, want: bool) -> None:
-    assert cond(name, s) is want
-
-
-@pytest.mark.parametrize("s,shown", [
-    ("maybe", "maybe"), ("1x", "1x"), (" maybe ", "maybe"), ("0x1", "0x1"), ("+0", "+0"), ("1k", "1k"), ("tru", "tru"),
-])
-def test_bool_errors(s: str, shown: str) -> None:
-    assert error("bool", s) == f'unrecognised boolean value "{shown}"'
-
-
-@pytest.mark.parametrize("s,v4,v6", [
-    ("1.2.3.4", True, False), ("01.2.3.4", False, False), ("1.2.3.04", False, False), ("256.1.1.1", False, False),
-    ("1.2.3", False, False), (" 1.2.3.4", False, False), ("::1", False, True), ("::ffff:1.2.3.4", False, True),
-    ("1::2::3", False, False), ("1:2:3:4:5:6:7:8:9", False, False), ("1:2:3:4:5:6:7::", False, True),
-    ("1:2:3:4:5:6:7:1.2.3.4", False, False), ("fe80::1%eth0", False, True), ("1.2.3.4/24", False, False),
-    ("00001::", False, False), ("0001::", False, True), (":1::", False, False), ("::1.2.3.4", False, True),
-])
-def test_isip(s: str, v4: bool, v6: bool) -> None:
-    assert cond("isip4", s) is v4
-    assert cond("isip6", s) is v6
-    assert cond("isip", s) is (v4 or v6)
-
-
-def test_match_sets_captures() -> None:
-    ctx = ExpansionContext()
-    assert cond("match", "abc", "^(a)(b)(c)", ctx=ctx)
-    assert [ctx.bindings[str(i)] for i in range(4)] == ["abc", "a", "b", "c"]
-    assert not cond("match", "abc", "B")
-    assert cond("match", "abc", "(?i)B")
-    assert error("match", "a", "(") == 'regular expression error in "(": missing closing parenthesis at offset 1'
+# The numeric comparisons and crypteq are recorded from Exim in
+# test_expansions_oracle.py (tests/builtins/record_expansions.py).
 
 
 def test_exists(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -113,23 +36,6 @@ def test_exists(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert not cond("exists", "relative")
     # Exim 4.96 does not refuse a tainted name in this condition.
     assert cond("exists", TaintedStr(str(tmp_path)))
-
-
-@pytest.mark.parametrize("pw,enc,want", [
-    ("test", "{md5}CY9rzUYh03PK3k6DJie09g==", True), ("test", "{MD5}098f6bcd4621d373cade4e832627b4f6", True),
-    ("test", "{md5}098F6BCD4621D373CADE4E832627B4F6", True), ("test", "{sha1}qUqP5cyxm6YcTAhz05Hph5gvu9M=", True),
-    ("test", "{sha1}a94a8fe5ccb19ba61c4c0873d391e987982fbbd3", True), ("test", "aaqPiZY5xR5l.", True),
-    ("test", "{crypt}aaqPiZY5xR5l.", True), ("test", "$1$salt$No6gqynaE4urT3jScs91F/", True),
-    ("test", "$1$salt$No6gqynaE4urT3jScs91Fx", False), ("test", "", False), ("test", "{md5}", False),
-    ("test", "{Crypt16}aaqPiZY5xR5l.", True), ("", "{md5}1B2M2Y8AsgTpgAmY7PhCfg==", True),
-])
-def test_crypteq(pw: str, enc: str, want: bool) -> None:
-    assert cond("crypteq", pw, enc) is want
-
-
-@pytest.mark.parametrize("enc", ["{foo}x", "{md5x", "{sha256}x", "{}abc"])
-def test_crypteq_unknown(enc: str) -> None:
-    assert error("crypteq", "test", enc) == f'unknown encryption mechanism in "{enc}"'
 
 
 def test_delivery_state_and_unsupported() -> None:
