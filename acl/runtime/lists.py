@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from acl.errors import ExpansionError, LookupDefer
+from acl.runtime import lists_dns
 from acl.runtime import regex as rx
-from acl.runtime.values import is_tainted, like
+from acl.runtime.values import is_tainted, like, taint
 
 SPACE = " \t\n\v\f\r"
 KINDS = ("domain", "host", "address", "localpart")
@@ -138,15 +139,33 @@ class ListDefer(ExpansionError):
     def __init__(self, message: str, search_error: str | None = None) -> None:
         super().__init__(message)
         self.search_error = search_error
+        self.item: str | None = None  # the item whose check deferred
+        self.traced = False
+
+
+class HostNotFound(ExpansionError):
+    """A host list needed the client's host name, or the addresses of a name
+    in the list, and the resolver had none: Exim ends the check with "no"."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.traced = False
 
 
 @dataclass
 class Found:
-    """A successful item match: the value Exim stores ($value, $domain_data, ...)
-    and, for wildcard and regex items, the numeric variables $0, $1, ..."""
+    """The item that decided a list check: the value Exim stores ($value,
+    $domain_data, ...), for wildcard and regex items the numeric variables
+    $0, $1, ..., and for tracing the item as written (with its ``!``), the
+    file it came from and whether a named list's result came from the cache."""
 
     value: str | None = None
     captures: tuple[str, ...] | None = None
+    item: str | None = None
+    where: str | None = None
+    cached: bool = False
+    negated: bool = False  # the deciding item was negative (Exim's trace then says "no")
+    end: bool = False  # no item matched: the end of the list decided
 
 
 @dataclass
@@ -156,7 +175,8 @@ class _Block:
     (``items[pos]``, the value Exim stores) needs no per-item object."""
 
     negated: bool
-    items: list[str] | None  # None for host lists, whose matches carry no value
+    items: tuple[str, ...]  # the list's items as written (a tuple: the collector skips it)
+    host: bool = False  # host lists: an address match carries no value
     exact: dict[str, int] = field(default_factory=dict)
     suffix: dict[str, int] = field(default_factory=dict)
     # IP version -> {network | prefix length << address bits: position}, and
@@ -344,6 +364,7 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
     block: _Block | None = None
     neg = False
     host, stringy = kind == "host", kind in ("domain", "localpart")
+    frozen = tuple(items)
     if host and len(items) > 64:
         whole = _nets_block(items)
         if whole is not None:
@@ -371,7 +392,7 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
             block = None
             continue
         if block is None or block.negated != neg:
-            block = _Block(neg, None if host else items)
+            block = _Block(neg, frozen, host)
             entries.append(block)
         block.count += 1
         if host:
@@ -406,7 +427,7 @@ def _nets_block(items: list[str]) -> _Block | None:
         keys = [v >> (32 - p) << (32 - p) | p << 32 for v, p in zip(values, plens)]
     except OSError:
         return None
-    block = _Block(False, None, count=len(items))
+    block = _Block(False, tuple(items), True, count=len(items))
     if keys:  # reversed, so that the earliest of equal networks is kept
         block.nets[4] = dict(zip(reversed(keys), reversed(v4_pos)))
         block.plens[4] = set(plens)
@@ -423,12 +444,12 @@ def _nets_block(items: list[str]) -> _Block | None:
 def _item_kind(kind: str, item: str) -> str:
     if item.startswith("+") and len(item) > 1:
         return "named"
+    if item.startswith("/"):
+        return "file"
     if kind == "address":
         return "address"
     if item.startswith("^"):
         return "regex"
-    if item.startswith("/"):
-        return "file"
     if _lookup_type(item, kind) is not None:
         return "lookup"
     return "special"
@@ -452,6 +473,16 @@ class _Subject:
     ip_text: str = ""
     name: str | None = None  # host lists: host name if known
     ip_only: bool = False  # match_ip: no host-name patterns
+    cache: str | None = None  # named-list result cache scope (ADDRESS, MESSAGE) or None
+    host: bool = False
+
+    @property
+    def label(self) -> str:
+        """How Exim's trace names the subject."""
+        return "host" if self.host else self.text
+
+    def key(self, caseful: bool) -> str:
+        return self.ip_text if self.host else self.text if caseful else self.folded
 
 
 def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
@@ -482,7 +513,8 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
                     best = (pos, (key, key[:i]))
     if best is None:
         return None
-    return Found(b.items[best[0]] if b.items is not None else None, best[1])
+    text = b.items[best[0]]
+    return Found(None if b.host else text, best[1], text)
 
 
 def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
@@ -491,17 +523,28 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
         if isinstance(e, _Block):
             f = _check_block(e, s, caseful)
             if f is not None:
-                return (not e.negated, f if not e.negated else Found())
+                return (True, f) if not e.negated else (False, Found(item=f.item, negated=True))
             continue
         if e.kind == "caseful":
             caseful = True
             continue
-        f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
+        try:
+            f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
+        except ListDefer as exc:
+            exc.item = exc.item or e.text
+            raise
         if f is not None:
             ok, found = f
+            if e.kind == "file":
+                found.where = e.text  # the item is the file's line
+            else:
+                found.item, found.where = ("!" if e.negated else "") + e.text, None
+            found.negated = e.negated
             if e.negated:
                 ok = not ok
-            return ok, (found if ok else Found())
+            if not ok:
+                found = Found(item=found.item, where=found.where, cached=found.cached, negated=e.negated)
+            return ok, found
     return None
 
 
@@ -517,7 +560,10 @@ def _check_item(ctx: Any, kind: str, e: _Item, s: _Subject, caseful: bool) -> tu
     if kind == "host":
         f = _check_host_item(ctx, item, s)
         return (True, f) if f is not None else None
-    f = _check_string_item(ctx, kind, item, s.text if caseful else s.folded, caseful)
+    # A regex sees the subject as given (caselessly unless +caseful), so
+    # that its captures keep the original case.
+    subject = s.text if caseful or item[:1] == "^" else s.folded
+    f = _check_string_item(ctx, kind, item, subject, caseful)
     return (True, f) if f is not None else None
 
 
@@ -574,48 +620,140 @@ def _domain_special(ctx: Any, item: str, subject: str) -> Found | None:
             if addr is not None and str(addr) in {str(_subject_ip(x)) for x in local_interface_ips()}:
                 return Found(item)
         return None
-    if item.startswith("@mx_"):
-        raise ExpansionError(f'"{item}" in a domain list needs DNS, which is not available in this build')
+    if item in ("@mx_any", "@mx_primary", "@mx_secondary"):
+        return Found(item) if _mx_match(ctx, item[4:], subject) else None
     return Found(item) if lc(item) == subject else None
 
 
-def _named(ctx: Any, kind: str, name: str) -> tuple[str, bool]:
-    """A named list's (expanded) text and whether its result may be cached."""
+def _mx_match(ctx: Any, which: str, domain: str) -> bool:
+    """Whether ``domain``'s MX targets include this host, as ``@mx_<which>``
+    asks: any target, one of the most preferred, or only less preferred ones."""
+    dns = lists_dns.resolver(ctx)
+    try:
+        records = dns.mx(ctx, domain) or []
+        local = {_subject_ip(x) for x in local_interface_ips()}
+        best = min((p for p, _ in records), default=0)
+        hits = [p for p, target in records[:100]
+                if any(_subject_ip(a) in local for a in dns.addresses(ctx, target) or ())]
+    except LookupDefer as exc:
+        raise ListDefer(exc.message, exc.message) from None
+    if which == "any":
+        return bool(hits)
+    primary = any(p == best for p in hits)
+    return primary if which == "primary" else bool(hits) and not primary
+
+
+def _named_list(ctx: Any, kind: str, name: str) -> Any:
     cfg = getattr(ctx, "config", None)
     lists = getattr(cfg, "named_lists", None) or {}
     nl = (lists.get(kind) or {}).get(name)
     if nl is None:
         label = {"localpart": "local part"}.get(kind, kind)
         raise ListDefer(f'unknown named {label} list "+{name}"')
-    raw = nl.value if hasattr(nl, "value") else str(nl)
-    if "$" not in raw and "\\" not in raw:
-        return raw, True
-    cache = ctx.extra.setdefault("lists.named", {})
-    key = (kind, name)
-    if getattr(nl, "cache", False) and key in cache:
-        return cache[key], True
-    from acl.expansion import expand
+    return nl
 
-    text = expand(raw, ctx)
-    if getattr(nl, "cache", False):
-        cache[key] = text
-    return text, bool(getattr(nl, "cache", False))
+
+def _raw(nl: Any) -> str:
+    return nl.value if hasattr(nl, "value") else str(nl)
+
+
+def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
+    """Whether a named list's result may be kept: it was declared with
+    ``_cache``, or neither it nor a named list it refers to contains a ``$``."""
+    memo = ctx.extra.setdefault("lists.cacheable", {})
+    key = (kind, name)
+    if key not in memo:
+        nl = _named_list(ctx, kind, name)
+        ok = bool(getattr(nl, "cache", False))
+        if not ok and "$" not in _raw(nl) and depth < 20:
+            ok = True
+            for item in iter_list(_raw(nl)):
+                item = item.lstrip("!").lstrip(SPACE)
+                if item[:1] == "+" and len(item) > 1 and kind != "address":
+                    lists = getattr(ctx.config, "named_lists", None) or {}
+                    if item[1:] in (lists.get(kind) or {}) and not _cacheable(ctx, kind, item[1:], depth + 1):
+                        ok = False
+                        break
+        memo[key] = ok
+    return bool(memo[key])
+
+
+# Scopes of the named-list result caches, as Exim keeps them: per recipient
+# address (domains, local_parts) and per message (hosts, senders, sender domains).
+ADDRESS, MESSAGE = "address", "message"
+
+
+def new_recipient(ctx: Any) -> None:
+    """Forget the per-address named-list results (Exim starts each RCPT with
+    a new address block)."""
+    ctx.extra.pop("lists.cache." + ADDRESS, None)
+
+
+def new_message(ctx: Any) -> None:
+    """Forget every named-list result (a new message, or a new session)."""
+    ctx.extra.pop("lists.cache." + ADDRESS, None)
+    ctx.extra.pop("lists.cache." + MESSAGE, None)
 
 
 def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
-    text, _ = _named(ctx, kind, name)
+    """A ``+name`` item. None when the subject is not in the named list (the
+    outer list goes on); its result is cached when the list allows it."""
+    cache = None
+    if s.cache is not None and _cacheable(ctx, kind, name):
+        cache = ctx.extra.setdefault("lists.cache." + s.cache, {})
+        hit = cache.get((kind, name, s.key(caseful)))
+        if hit is not None:
+            ok, value, captures = hit
+            return (True, Found(value, captures, cached=True)) if ok else None
+    nl = _named_list(ctx, kind, name)
+    raw = _raw(nl)
     depth = ctx.extra.get("lists.depth", 0)
     if depth > 50:
         raise ListDefer(f'named list "+{name}" refers to itself')
     ctx.extra["lists.depth"] = depth + 1
     try:
+        text = _expand_list(ctx, raw, True)
         cl = compile_list(kind, text)
-        r = _run(ctx, cl, s, caseful)
-        if r is None:
-            r = (True, Found()) if _ends_negated(cl, caseful) else (False, Found())
+        r = _traced_run(ctx, cl, s, caseful, text)
     finally:
         ctx.extra["lists.depth"] = depth
-    return r if r[0] else None  # "not in the named list" just moves on
+    if cache is not None:
+        cache[(kind, name, s.key(caseful))] = (r[0], r[1].value, r[1].captures)
+    return (True, Found(r[1].value, r[1].captures)) if r[0] else None
+
+
+def _traced_run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool, text: str) -> tuple[bool, Found]:
+    """A whole list checked, end-of-list sense included, with its trace line."""
+    trace = ctx.extra.get("lists.trace") if ctx is not None else None
+    try:
+        r = _run(ctx, cl, s, caseful)
+    except ListDefer as exc:
+        if trace is not None and not exc.traced:
+            exc.traced = True
+            trace.append(f'{s.label} in "{text}"? list match deferred for {exc.item or text}')
+        raise
+    except HostNotFound as exc:
+        if trace is not None and not exc.traced:
+            exc.traced = True
+            trace.append(f'{s.label} in "{text}"? no ({exc.message})')
+        raise
+    if r is None:
+        r = (_ends_negated(cl, caseful), Found())
+        r[1].end = True
+    if trace is not None:
+        trace.append(f'{s.label} in "{text}"? {outcome(r[0], r[1])}')
+    return r
+
+
+def outcome(ok: bool, found: Found) -> str:
+    """Exim's words for a list check's result, as in its debug output:
+    ``yes (matched "10.0.0.0/8")``, ``no (end of list)``, ..."""
+    if found.end:
+        return f"{'yes' if ok else 'no'} (end of list)"
+    word = "no" if found.negated else "yes"
+    where = f" in {found.where}" if found.where else ""
+    cached = " - cached" if found.cached else ""
+    return f'{word} (matched "{found.item}"{where}{cached})'
 
 
 def _file_items(kind: str, path: str) -> list[str]:
@@ -728,23 +866,42 @@ def _check_host_item(ctx: Any, item: str, s: _Subject) -> Found | None:
         if _query_style(name):
             value = _do_lookup(ctx, spec, None, data)
             return Found(value) if value is not None else None
-        if s.ip_only:
-            raise _NoHostName()
-        if s.name is None:
-            raise ExpansionError(f'host name lookup for "{item}" needs DNS, which is not available in this build')
-        value = _do_lookup(ctx, spec, lc(s.name), data)
+        value = _do_lookup(ctx, spec, lc(_host_name(ctx, s)), data)
         return Found(value) if value is not None else None
     if s.ip_only:
         raise _NoHostName()  # match_ip has no host name: the list check fails here
-    if item == "@":
-        item = primary_hostname(ctx)
     if item.startswith(("^", "*")):
-        if s.name is None:
-            raise ExpansionError(f'host name needed for "{item}" but DNS is not available in this build')
-        return _check_string_item(ctx, "domain", item, lc(s.name), False)
-    if s.name is not None and lc(item) == lc(s.name):
-        return Found()
-    raise ExpansionError(f'"{item}" in a host list needs DNS, which is not available in this build')
+        return _check_string_item(ctx, "domain", item, lc(_host_name(ctx, s)), False)
+    # A name: Exim looks up its addresses (even when it is the client's name).
+    name = primary_hostname(ctx) if item == "@" else item
+    try:
+        addrs = lists_dns.resolver(ctx).addresses(ctx, name)
+    except LookupDefer as exc:
+        raise ListDefer(exc.message, exc.message) from None
+    if not addrs:
+        raise HostNotFound(f"failed to find IP address for {name}")
+    return Found() if s.ip in {_subject_ip(a) for a in addrs} else None
+
+
+def _host_name(ctx: Any, s: _Subject) -> str:
+    """The client's host name, asked of the resolver when not yet known (and
+    then kept in $sender_host_name); HostNotFound when there is none."""
+    if s.ip_only:
+        raise _NoHostName()
+    if s.name is None:
+        failed = ctx.extra.setdefault("lists.no_host_name", set())
+        name = None
+        if s.ip_text not in failed:
+            try:
+                name = lists_dns.resolver(ctx).host_name(ctx, s.ip_text)
+            except LookupDefer as exc:
+                raise ListDefer(exc.message, exc.message) from None
+        if not name:
+            failed.add(s.ip_text)
+            raise HostNotFound(f"failed to find host name for {s.ip_text}")
+        s.name = taint(name)
+        ctx.variables["sender_host_name"] = s.name
+    return s.name
 
 
 # ---- address lists
@@ -752,9 +909,9 @@ def _check_host_item(ctx: Any, item: str, s: _Subject) -> Found | None:
 
 def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Found | None:
     address = s.text if caseful else s.folded
-    if item.startswith("^"):
-        m = rx.search(rx.compile_regex(item, caseless=not caseful), address, ctx)
-        return Found("", (address,) + tuple(g or "" for g in m.groups())) if m else None
+    if item.startswith("^"):  # Exim keeps neither a value nor the captures here
+        m = rx.search(rx.compile_regex(item, caseless=not caseful), s.text, ctx)
+        return Found("") if m else None
     if item == "":
         return Found("") if address == "" else None
     lk = _lookup_type(item, "address")
@@ -780,8 +937,6 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
     lp_pat, dom_pat = item[:at], item[at + 1:]
     if dom_pat == "":
         return None
-    if lc(item) == address and "*" not in lp_pat and not dom_pat.startswith(("+", "^", "*")) and ";" not in dom_pat:
-        return Found(item)
     if lp_pat.startswith("*"):
         tail = lp_pat[1:] if caseful else lc(lp_pat[1:])
         if not lpart.endswith(tail):
@@ -793,10 +948,11 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
 
 
 def _check_domain_part(ctx: Any, pattern: str, domain: str) -> Found | None:
-    if pattern.startswith("+") and len(pattern) > 1:
-        r = _check_named(ctx, "domain", pattern[1:], _Subject(domain, domain), False)
-        return r[1] if r is not None and r[0] else None
-    return _check_string_item(ctx, "domain", pattern, domain, False)
+    """An address item's domain part, checked (and traced) as a one-item
+    domain list, as Exim does once the local part has matched."""
+    cl = CompiledList("domain", _compile_items("domain", [pattern]).entries, False)
+    ok, found = _traced_run(ctx, cl, _Subject(domain, domain), False, pattern)
+    return found if ok else None
 
 
 def _check_atat(ctx: Any, spec_item: str, lpart: str, domain: str, caseful: bool) -> Found | None:
@@ -840,7 +996,8 @@ def _expand_list(ctx: Any, text: str, expand: bool) -> str:
 
 def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand: bool = False) -> Found | None:
     """Match ``subject`` against a list of ``kind``; a :class:`Found` when it is
-    in the set (value None for a negative end-of-list match), else None."""
+    in the set (for a negative end-of-list match, value None and ``end`` set),
+    else None. Traced when ``ctx.extra["lists.trace"]`` is a list."""
     from acl.errors import ForcedFail
 
     try:
@@ -849,12 +1006,9 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
         return None
     cl = compile_list(kind, text)
     try:
-        r = _run(ctx, cl, subject)
-    except _NoHostName:
+        ok, found = _traced_run(ctx, cl, subject, False, text)
+    except (_NoHostName, HostNotFound):
         return None
-    if r is None:
-        return Found() if _ends_negated(cl, False) else None
-    ok, found = r
     if ok and found.value is not None and is_tainted(text):
         found.value = like(found.value, text)
     return found if ok else None
@@ -863,8 +1017,8 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
 def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
     if found is None:
         return False
-    if data_var and found.value is not None:
-        ctx.variables[data_var] = found.value
+    if data_var:  # an item without a value (an address in a host list) empties it
+        ctx.variables[data_var] = found.value if found.value is not None else ""
     set_captures(ctx, found)
     return True
 
@@ -878,43 +1032,68 @@ def set_captures(ctx: Any, found: Found) -> None:
             ctx.bindings[str(i)] = c
 
 
-def domain_subject(domain: str) -> _Subject:
-    return _Subject(domain, lc(domain))
+def domain_subject(domain: str, cache: str | None = None) -> _Subject:
+    return _Subject(domain, lc(domain), cache=cache)
 
 
-def local_part_subject(lp: str) -> _Subject:
-    return _Subject(lp, lc(lp))
+def local_part_subject(lp: str, cache: str | None = None) -> _Subject:
+    return _Subject(lp, lc(lp), cache=cache)
 
 
-def address_subject(address: str) -> _Subject:
+def address_subject(address: str, cache: str | None = None) -> _Subject:
     at = address.rfind("@")
     folded = lc(address) if at < 0 else lc(address[:at]) + "@" + lc(address[at + 1:])
-    return _Subject(address, folded)
+    return _Subject(address, folded, cache=cache)
 
 
-def host_subject(ip: str, name: str | None = None, *, ip_only: bool = False) -> _Subject:
+def host_subject(ip: str, name: str | None = None, *, ip_only: bool = False,
+                 cache: str | None = None) -> _Subject:
     addr = _subject_ip(ip) if ip else None
-    return _Subject(ip, lc(ip), addr, ip, name, ip_only)
+    return _Subject(ip, lc(ip), addr, ip, name, ip_only, cache, True)
+
+
+# The cache scope an ACL condition's list uses, told by the variable it sets:
+# domains and local_parts per recipient, hosts/senders/sender_domains per
+# message, recipients never (as Exim's acl.c passes its cache bits).
+_SCOPES = {"domain_data": ADDRESS, "local_part_data": ADDRESS, "host_data": MESSAGE,
+           "sender_data": MESSAGE, None: MESSAGE}
+DEFAULT = "default"
+
+
+def _scope(ctx: Any, cache: str | None, data_var: str | None) -> str | None:
+    scope = _SCOPES.get(data_var) if cache == DEFAULT else cache
+    if scope == ADDRESS:
+        # Without a session telling us (new_recipient), a new recipient shows
+        # as a new local part and domain.
+        who = (ctx.variables.get("local_part"), ctx.variables.get("domain"))
+        if ctx.extra.get("lists.recipient") != who:
+            ctx.extra["lists.recipient"] = who
+            new_recipient(ctx)
+    return scope
 
 
 def match_domain(ctx: Any, domain: str, listtext: str, *, expand: bool = False,
-                 data_var: str | None = "domain_data") -> bool:
-    return _store(ctx, check_list(ctx, "domain", domain_subject(domain), listtext, expand=expand), data_var)
+                 data_var: str | None = "domain_data", cache: str | None = DEFAULT) -> bool:
+    subject = domain_subject(domain, _scope(ctx, cache, data_var))
+    return _store(ctx, check_list(ctx, "domain", subject, listtext, expand=expand), data_var)
 
 
 def match_local_part(ctx: Any, lp: str, listtext: str, *, expand: bool = False,
-                     data_var: str | None = "local_part_data") -> bool:
-    return _store(ctx, check_list(ctx, "localpart", local_part_subject(lp), listtext, expand=expand), data_var)
+                     data_var: str | None = "local_part_data", cache: str | None = DEFAULT) -> bool:
+    subject = local_part_subject(lp, _scope(ctx, cache, data_var))
+    return _store(ctx, check_list(ctx, "localpart", subject, listtext, expand=expand), data_var)
 
 
 def match_address(ctx: Any, address: str, listtext: str, *, expand: bool = False,
-                  data_var: str | None = None) -> bool:
-    return _store(ctx, check_list(ctx, "address", address_subject(address), listtext, expand=expand), data_var)
+                  data_var: str | None = None, cache: str | None = DEFAULT) -> bool:
+    subject = address_subject(address, _scope(ctx, cache, data_var))
+    return _store(ctx, check_list(ctx, "address", subject, listtext, expand=expand), data_var)
 
 
 def match_host(ctx: Any, ip: str, name: str | None, listtext: str, *, expand: bool = False,
-               data_var: str | None = "host_data") -> bool:
-    return _store(ctx, check_list(ctx, "host", host_subject(ip, name), listtext, expand=expand), data_var)
+               data_var: str | None = "host_data", cache: str | None = DEFAULT) -> bool:
+    subject = host_subject(ip, name, cache=_scope(ctx, cache, data_var))
+    return _store(ctx, check_list(ctx, "host", subject, listtext, expand=expand), data_var)
 
 
 def match_ip(ctx: Any, ip: str, listtext: str, *, expand: bool = False, data_var: str | None = None) -> bool:

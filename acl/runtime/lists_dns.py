@@ -1,0 +1,58 @@
+"""The DNS hook of list matching. Host lists need the client's host name
+(for ``*.example.com``, ``^regex`` and lookups keyed by name) and the
+addresses of names written in the list (``mail.example``, ``@``); domain lists
+need MX records for ``@mx_any``, ``@mx_primary`` and ``@mx_secondary``.
+
+Until a resolver is plugged in with :func:`set_resolver`, every answer is
+"not found", which is what Exim does when its lookups find nothing: a host
+list needing a name stops with "no" (trace: ``failed to find host name for
+IP`` / ``failed to find IP address for NAME``), and an ``@mx_*`` item does not
+match. A resolver signals a temporary failure by raising
+:class:`acl.errors.LookupDefer`; the list check then defers."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Resolver(Protocol):
+    def host_name(self, ctx: Any, ip: str) -> str | None:
+        """The client's verified host name (reverse lookup confirmed by a
+        forward one), None when there is none."""
+
+    def addresses(self, ctx: Any, name: str) -> list[str] | None:
+        """The IP addresses of ``name``, None when it has none."""
+
+    def mx(self, ctx: Any, domain: str) -> list[tuple[int, str]] | None:
+        """``domain``'s MX records as (preference, target), None when none."""
+
+
+class NoDns:
+    """The resolver of a build without DNS: nothing is ever found."""
+
+    def host_name(self, ctx: Any, ip: str) -> str | None:
+        return None
+
+    def addresses(self, ctx: Any, name: str) -> list[str] | None:
+        return None
+
+    def mx(self, ctx: Any, domain: str) -> list[tuple[int, str]] | None:
+        return None
+
+
+_resolver: Resolver = NoDns()
+
+
+def set_resolver(resolver: Resolver | None) -> None:
+    """Plug in the resolver list matching uses (None: back to no DNS)."""
+    global _resolver
+    _resolver = resolver if resolver is not None else NoDns()
+
+
+def resolver(ctx: Any = None) -> Resolver:
+    """The resolver in force: one set for this context (``ctx.extra["resolver"]``,
+    for tests and sessions), else the process-wide one."""
+    extra = getattr(ctx, "extra", None)
+    if extra and extra.get("resolver") is not None:
+        return extra["resolver"]  # type: ignore[no-any-return]
+    return _resolver
