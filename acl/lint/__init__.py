@@ -14,14 +14,14 @@ from acl.lint.names import rule_expansion_syntax, rule_unknown_names
 from acl.lint.options import rule_no_effect
 from acl.lint.references import rule_undefined_acl, rule_undefined_list, rule_unused_macro
 from acl.lint.regexes import rule_regex
-from acl.lint.taint import rule_taint
+from acl.lint.taint import rule_taint, rule_taint_in_lists
 from acl.lint.usage import rule_always_empty, rule_misuse
 
 Rule = Callable[[Any, str], Iterable[Diagnostic]]
 RULES: list[Rule] = [
     rule_no_effect, rule_expansion_syntax, rule_unknown_names, rule_undefined_acl,
     rule_undefined_list, rule_always_empty, rule_misuse, rule_unreachable, rule_deprecated,
-    rule_taint, rule_regex, rule_unused_macro,
+    rule_taint, rule_taint_in_lists, rule_regex, rule_unused_macro,
 ]
 
 # Rule id -> one line on what it catches (SARIF's rule list; docs/LINT.md has more).

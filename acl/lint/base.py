@@ -4,6 +4,7 @@ lines, the walk over expandable values and over expansion trees."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
@@ -195,3 +196,29 @@ def where(v: Value, node: Any) -> Span | None:
     if span is None or v.span is None or span.file != v.span.file:
         return span or v.span
     return physical(v.span, span)
+
+
+# --- lookups inside lists -----------------------------------------------------------
+
+LIST_CONDITIONS = ("domains", "hosts", "local_parts", "recipients", "senders", "sender_domains")
+
+
+def list_lookups(cfg: Any) -> Iterator[tuple[str, str, Span | None]]:
+    """(lookup type as written, file name or query, position) for each
+    ``type;rest`` item of the ACL lists and named lists."""
+    from acl.runtime.lists import iter_list
+
+    lists: list[tuple[str, Span | None]] = []
+    for acl in (getattr(cfg, "acls", None) or {}).values():
+        for stmt in acl.statements:
+            lists += [(c.value, c.value_span or c.span) for c in stmt.conditions
+                      if c.name in LIST_CONDITIONS and isinstance(c.value, str)]
+    for named in (getattr(cfg, "named_lists", None) or {}).values():
+        lists += [(nl.value, nl.span) for nl in named.values()]
+    for text, span in lists:
+        if ";" not in text:
+            continue
+        for item in list(iter_list(text))[:1000]:
+            ltype, semi, rest = item.lstrip("!").strip().partition(";")
+            if semi and ltype and not any(c.isspace() or c in "$/{" for c in ltype):
+                yield re.sub(r"^net\d*-", "", ltype), rest.strip(), span

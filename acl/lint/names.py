@@ -8,8 +8,8 @@ from typing import Any, Iterator
 
 from acl.errors import AclError
 from acl.expansion import nodes as N
-from acl.lint.base import (NOT_EXPANDED, Diagnostic, Value, closest, diag, parsed, physical,
-                           unknown, values, walk, where)
+from acl.lint.base import (NOT_EXPANDED, Diagnostic, Value, closest, diag, list_lookups, parsed,
+                           physical, unknown, values, walk, where)
 from acl.lint.deprecated import RENAMED_CONTROLS, RENAMED_VARIABLES
 
 # Controls documented in chapter 12 of the manual, plus the DMARC one.
@@ -103,8 +103,13 @@ def _unknown_in(v: Value, path: str) -> Iterator[Diagnostic]:
 
 
 def rule_unknown_names(cfg: Any, path: str) -> Iterator[Diagnostic]:
+    from acl.lookups import LOOKUPS
+
     for v in values(cfg):
         yield from _unknown_in(v, path)
+    for ltype, _, span in list_lookups(cfg):
+        if lookup_type(ltype) not in LOOKUPS:
+            yield unknown(span, path, "lookup type", lookup_type(ltype), LOOKUPS)
     for acl in cfg.acls.values():
         for stmt in acl.statements:
             for cond in stmt.conditions:

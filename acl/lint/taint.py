@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from acl.expansion import nodes as N
-from acl.lint.base import Diagnostic, Value, diag, parsed, values, walk, where
+from acl.lint.base import Diagnostic, Value, diag, list_lookups, parsed, values, walk, where
 
 _ALWAYS_TAINTED_VARS = frozenset({"message_body", "message_body_end", "message_headers",
                                   "message_headers_raw"})
@@ -98,3 +98,30 @@ def rule_taint(cfg: Any, path: str) -> Iterator[Diagnostic]:
                 label = _label(hit)
                 yield diag(where(v, hit), path, f"tainted {label} used in {what}: {advice}",
                            "taint", severity, _fix(label, advice))
+
+
+def rule_taint_in_lists(cfg: Any, path: str) -> Iterator[Diagnostic]:
+    """``type;file`` and ``type;query`` list items: the list is expanded first,
+    so a tainted variable there is a tainted file name or an unquoted query."""
+    from acl.errors import AclError
+    from acl.expansion import parse
+    from acl.lookups import is_query_style
+
+    from acl.lint.names import lookup_type
+
+    for ltype, rest, span in list_lookups(cfg):
+        try:
+            hit = _direct_taint(parse(rest)) if "$" in rest else None
+            query = is_query_style(lookup_type(ltype))
+        except (AclError, RecursionError, KeyError, ValueError):
+            continue
+        if hit is None:
+            continue
+        label, name = _label(hit), lookup_type(ltype)
+        if query:
+            advice = f"quote it with ${{quote_{name}:...}}"
+            yield diag(span, path, f"tainted {label} used in an unquoted {name} query in a list: "
+                       f"{advice}", "taint", "warning", _fix(label, advice))
+        else:
+            yield diag(span, path, f"tainted {label} used in a {name} file name in a list: "
+                       f"{_DETAINT}", "taint", "error", _fix(label, _DETAINT))

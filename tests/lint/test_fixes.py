@@ -51,6 +51,24 @@ CASES: dict[str, tuple[str, list[tuple[int, int, str, str, str | None]], str]] =
         MAIN + "check_rcpt:\n  require verify = recipient\n"
                "  warn logwrite = $sender_address ${sha256:$domain}\n"
                "       control = no_pipelining\n  accept\n" + TAIL),
+    "unknown-name/list": (
+        MAIN + "check_rcpt:\n  deny hosts = net24-lsearh;/etc/mail/blocked\n  accept\n" + TAIL,
+        [(8, 16, "error", 'unknown lookup type "lsearh" (did you mean "lsearch"?)', "lsearch")],
+        MAIN + "check_rcpt:\n  deny hosts = net24-lsearch;/etc/mail/blocked\n  accept\n" + TAIL),
+    "taint/list": (
+        MAIN + "check_rcpt:\n  deny senders = lsearch;/etc/mail/$sender_address_domain\n"
+               "  deny senders = mysql;select 1 from bad where a='$sender_address'\n"
+               "  accept\n" + TAIL,
+        [(8, 18, "error", "tainted $sender_address_domain used in a lsearch file name in a list: "
+                          "de-taint it first: check it against fixed values and use $value "
+                          "(${if inlist{$x}{a : b}{$value}}), or look it up in a trusted file and "
+                          "use the result (${lookup{$x}lsearch,ret=key{/file}})",
+          "${if inlist{$sender_address_domain}{...}{$value}}"),
+         (9, 18, "warning", "tainted $sender_address used in an unquoted mysql query in a list: "
+                            "quote it with ${quote_mysql:...}", "${quote_mysql:$sender_address}")],
+        MAIN + "check_rcpt:\n  deny senders = lsearch;/etc/mail/blocked_senders\n"
+               "  deny senders = mysql;select 1 from bad where a='${quote_mysql:$sender_address}'\n"
+               "  accept\n" + TAIL),
     "undefined": (
         MAIN + "check_rcpt:\n  accept domains = +local_domain\n  deny acl = check_helo\n"
                "  accept\n" + TAIL,
