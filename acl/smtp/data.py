@@ -40,6 +40,9 @@ class DotReader:
         self.msg = msg
         self.limit = limit
         self.state = 0  # 0 line start, 1 normal, 2 after CR, 3 after dot, 4 after dot CR
+        # A client whose first line ends in a bare LF uses LF as line ending
+        # throughout; otherwise a bare LF is data (Exim's smuggling defence).
+        self.lf_mode: bool | None = None
 
     def put(self, b: int) -> None:
         m = self.msg
@@ -71,8 +74,17 @@ class DotReader:
                 if ch == 0x0D:
                     self.state = 2
                     continue
+                if ch == 0x0A:
+                    if self.lf_mode is None:
+                        self.lf_mode = True
+                    if self.lf_mode:
+                        self.line_end()
+                        self.state = 0
+                        continue
                 self.put(ch)
             elif st == 2:
+                if self.lf_mode is None:
+                    self.lf_mode = False
                 if ch == 0x0A:
                     self.line_end()
                     self.state = 0
@@ -86,6 +98,9 @@ class DotReader:
                 if ch == 0x0D:
                     self.state = 4
                     continue
+                if ch == 0x0A and self.lf_mode:
+                    self.msg.ended = True
+                    return i + 1
                 self.state = 1
                 self.put(ch)
             else:  # 4: after CR LF . CR

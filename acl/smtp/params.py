@@ -170,6 +170,7 @@ def parse_address(data: str, allow_null: bool) -> tuple[str, bool]:
             tail = from_bytes(b[p:p + 32])
             msg = f"malformed address: {tail} may not follow {from_bytes(b[:p])}"
         raise AddressFail(msg) from None
-    if x is None:
-        raise AddressFail("malformed address")
+    if x is None:  # parse.c's length limit
+        shown = data.lstrip().lstrip("<")
+        raise AddressFail(f"address is ridiculously long: {shown[:64]}...")
     return from_bytes(x.address), x.domain > 0

@@ -10,6 +10,7 @@ stream reader and ``push``: the same object serves a socket or the bytes of
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, Callable
 
 from aiosmtpd.smtp import SMTP
@@ -42,6 +43,14 @@ _HISTORY = {"rset": "RSET", "helo": "HELO", "ehlo": "EHLO", "auth": "AUTH",
             "starttls": "STARTTLS", "mail from:": "MAIL", "rcpt to:": "RCPT", "data": "DATA",
             "bdat": "BDAT", "quit": "QUIT", "noop": "NOOP", "etrn": "ETRN", "vrfy": "VRFY",
             "expn": "EXPN", "help": "HELP"}
+
+
+_CODES = re.compile(r"^\d\d\d[ -](?:\d\.\d{1,3}\.\d{1,3} )?")
+
+
+def _text_of(lines: list[str]) -> str:
+    """A reply's text without its codes (what smtp_respond() was given)."""
+    return "\n".join(_CODES.sub("", line, count=1) for line in lines)
 
 
 class Drop(Exception):
@@ -82,6 +91,7 @@ class EximSMTP(SMTP):
         self.rcpt_response: str | None = None
         self.rcpt_response_same = True
         self.rcpt_count = 0
+        self.rcpt_in_progress = False
         self.mail_count = 0
         self.last_was_rcpt = False
         self.last_was_rej_mail = False
@@ -97,6 +107,8 @@ class EximSMTP(SMTP):
         return True
 
     async def write(self, lines: list[str]) -> None:
+        if self.rcpt_in_progress and lines:  # smtp_vprintf() keeps the first reply line
+            self.note_rcpt_response(lines[0])
         for line in lines:
             self._writer.write(line.encode("utf-8", "surrogateescape") + b"\r\n")
         await self._writer.drain()
@@ -289,10 +301,11 @@ class EximSMTP(SMTP):
             await self.say(reply)
 
     async def lost_connection(self) -> None:
-        await self.say(f"421 {self.active_hostname} lost input connection")
-        self.log(f"unexpected disconnection while reading SMTP command from "
-                 f"{self.policy.host(False)} D=0s")
-        await self.notquit("connection-lost")
+        await self.notquit("connection-lost", f"421 {self.active_hostname} lost input connection")
+        # Not logged outside a transaction: many clients just hang up.
+        if self.sender is not None or self.recipients:
+            self.log(f"unexpected disconnection while reading SMTP command from "
+                     f"{self.policy.host(False)} D=0s")
 
     async def acl_failed(self, out: Outcome) -> None:
         await self.write(out.lines)
@@ -485,6 +498,7 @@ class EximSMTP(SMTP):
         return self.ctx.registry.variables["qualify_domain"].getter(self.ctx) or ""
 
     async def cmd_rcpt(self, arg: str) -> None:
+        self.rcpt_in_progress = True
         self.rcpt_count += 1
         self.v["rcpt_count"] = str(self.rcpt_count)
         if self.sender is None:
@@ -508,7 +522,7 @@ class EximSMTP(SMTP):
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
             return
         if not has_domain:
-            if host_in(self.ctx, "recipient_unqualified_hosts"):
+            if host_in(self.ctx, "recipient_unqualified_hosts") or address.lower() == "postmaster":
                 address = f"{address}@{self.qualify_domain()}"
             else:
                 self.bump("rcpt_fail_count")
@@ -540,7 +554,7 @@ class EximSMTP(SMTP):
         if verdict.result in (Result.OK, Result.DISCARD):
             if verdict.user_message:
                 lines = accept_reply("rcpt", verdict.user_message).lines
-                self.note_rcpt_response(lines)
+                self.note_rcpt_response(_text_of(lines))
                 await self.write(lines)
             else:
                 await self.say("250 Accepted")
@@ -558,13 +572,16 @@ class EximSMTP(SMTP):
         self.bump("rcpt_fail_count" if verdict.result in (Result.FAIL, Result.FAIL_DROP)
                   else "rcpt_defer_count")
         out = self.policy.fail("rcpt", verdict, sender_info=True)
-        self.note_rcpt_response(out.lines)
+        self.note_rcpt_response(_text_of(out.lines))
         await self.acl_failed(out)
 
-    def note_rcpt_response(self, lines: list[str]) -> None:
-        """Exim remembers the text of RCPT replies, to repeat it at DATA when
-        every recipient got the same one."""
-        text = "\n".join(line[4:] for line in lines)
+    def note_rcpt_response(self, text: str) -> None:
+        """Exim remembers the first reply to each RCPT, to repeat it at DATA
+        when every recipient got the same one (the ACL's text, or the whole
+        line of other replies)."""
+        if not self.rcpt_in_progress:
+            return
+        self.rcpt_in_progress = False
         if self.rcpt_response is None:
             self.rcpt_response = text
         elif self.rcpt_response != text:
@@ -644,7 +661,8 @@ class EximSMTP(SMTP):
             await self.say(f"501 {e.text}")
             return
         if not has_domain:
-            if not host_in(self.ctx, "recipient_unqualified_hosts"):
+            if not (host_in(self.ctx, "recipient_unqualified_hosts")
+                    or address.lower() == "postmaster"):
                 await self.say(f"501 {arg}: recipient address must contain a domain")
                 return
             address = f"{address}@{self.qualify_domain()}"
