@@ -213,6 +213,7 @@ async def receive(smtp: "EximSMTP") -> None:
         recipients=TaintedStr(", ".join(smtp.recipients)),
         recipients_count=str(len(smtp.recipients)),
     )
+    apply_header_changes(smtp)  # what earlier ACLs added or removed
     if policy.acl_option("data"):
         verdict = policy.run("data")
     else:
@@ -270,27 +271,33 @@ def received_header(smtp: "EximSMTP", now: float) -> tuple[str, str]:
 async def accepted(smtp: "EximSMTP", verdict: Verdict, body: str) -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     mid = policy.message_id
-    if policy.has_control("fakereject"):
-        ctl = next(c for c in policy.controls if c.name == "fakereject")
-        from acl.engine.messages import reply_lines
+    fake = next((c for c in policy.controls if c.name in ("fakereject", "fakedefer")), None)
+    if fake is not None:
+        from acl.engine.messages import message_code, reply_lines, split_message
 
-        await smtp.write(reply_lines("550", "", ctl.options.get("message", "")))
+        default = "550" if fake.name == "fakereject" else "450"
+        sc = message_code(default, fake.options.get("message", ""))
+        await smtp.write(reply_lines(sc.code, sc.enhanced, split_message(sc.message) or ""))
     elif verdict.user_message:
         from acl.engine.messages import accept_reply
 
         await smtp.write(accept_reply("data", verdict.user_message, "250").lines)
     else:
         await smtp.say(f"250 OK id={mid}")
-    if smtp.host_checking and not verdict.user_message:
+    if smtp.host_checking and not verdict.user_message and fake is None:
         smtp._writer.write(b"\n**** SMTP testing: that is not a real message id!\n\n")
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
                for n, val in ctx.headers) + len(b"\n") + len(body.encode("utf-8", "surrogateescape"))
     sender = smtp.sender or "<>"
-    line = f"<= {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
+    line = f"{'(=' if fake is not None else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
     msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
     if msgid is not None:
         line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
     policy.log(line)
+    if policy.has_control("freeze"):
+        policy.log("frozen by ACL")
+    elif policy.has_control("queue"):
+        policy.log("no immediate delivery: queued by ACL")
     smtp.reset()
 
 

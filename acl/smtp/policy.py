@@ -16,6 +16,8 @@ from acl.smtp.logs import host_and_ident
 from acl.smtp.options import option
 
 LogSink = Callable[[str], None]
+_CONNECTION_CONTROLS = frozenset({"no_multiline_responses", "no_pipelining", "enforce_sync",
+                                  "no_enforce_sync", "no_delay_flush", "no_callout_flush"})
 
 
 @dataclass
@@ -72,7 +74,8 @@ class Policy:
         ctx.headers = []
         self.pending_headers = []
         self.removed_headers = []
-        self.controls = []
+        # Controls that last for the connection survive the message.
+        self.controls = [c for c in self.controls if c.name in _CONNECTION_CONTROLS]
         hook = getattr(self.engine, "begin_message", None)
         if hook is not None:
             hook(ctx)

@@ -408,7 +408,7 @@ class EximSMTP(SMTP):
         for where, word in (("etrn", "ETRN"), ("vrfy", "VRFY"), ("expn", "EXPN")):
             if self.policy.acl_option(where):
                 out.append(word)
-        if host_in(ctx, "pipelining_advertise_hosts"):
+        if host_in(ctx, "pipelining_advertise_hosts") and not self.policy.has_control("no_pipelining"):
             out.append("PIPELINING")
             self.pipelining = True
             if self.pipe_connect:
@@ -611,8 +611,7 @@ class EximSMTP(SMTP):
             verdict = self.policy.run("predata")
             if verdict.result != Result.OK:
                 self.sender = None
-                await self.acl_failed(self.policy.fail("predata", verdict, what="DATA",
-                                                       sender_info=True))
+                await self.acl_failed(self.policy.fail("predata", verdict, what="DATA"))
                 return
             user_msg = verdict.user_message
         if user_msg:
@@ -674,7 +673,7 @@ class EximSMTP(SMTP):
             await self.acl_failed(self.policy.fail("vrfy", verdict))
             return
         # No routers here: an accepted address cannot be verified further.
-        await self.say(f"550 <{address}> is not deliverable")
+        await self.say(f"550 <{address}> Unrouteable address")
         self.log(f"VRFY failed for {arg} {self.policy.host()}")
 
     async def cmd_expn(self, arg: str) -> None:
@@ -683,11 +682,14 @@ class EximSMTP(SMTP):
         if verdict.result != Result.OK:
             await self.acl_failed(self.policy.fail("expn", verdict))
             return
-        await self.say(f"550 Routing for <{arg}> is not possible in exim-acl")
+        await self.say(f"553 {arg} is undeliverable")
 
     async def cmd_etrn(self, arg: str) -> None:
         if not arg:
             await self.synprot(501, "ETRN must have an argument")
+            return
+        if self.sender is not None:
+            await self.synprot(503, "ETRN is not permitted inside a transaction")
             return
         self.log(f"ETRN {arg} received from {self.policy.host(False)}")
         self.v["smtp_command_argument_data"] = TaintedStr(arg)
@@ -695,7 +697,8 @@ class EximSMTP(SMTP):
         if verdict.result != Result.OK:
             await self.acl_failed(self.policy.fail("etrn", verdict))
             return
-        if not option(self.ctx, "smtp_etrn_command") and not arg.startswith("#"):
+        if not self.host_checking and not option(self.ctx, "smtp_etrn_command") \
+                and not arg.startswith("#"):
             await self.synprot(501, "argument must begin with #")
             return
         if verdict.user_message:
