@@ -30,3 +30,7 @@ def test_known_gaps_name_existing_sessions() -> None:
     ids = {s.id for s in load_all()} | {s.case_id for s in load_all()}
     assert set(known_gaps()) <= ids
 
+
+
+def test_enough_sessions() -> None:
+    assert len(load_all()) >= 150
