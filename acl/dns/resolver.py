@@ -199,7 +199,8 @@ def _prepare(cfg: ResolverConfig, name: str, rtype: int) -> tuple[Any, Answer | 
 
 def _finish(cfg: ResolverConfig, key: Any, name: str, rtype: int, ans: Answer | None) -> Answer:
     if ans is None:
-        return Answer(Status.AGAIN, name, rtype, reason="no server answered")
+        reason = "no server answered" if cfg.nameservers else "no DNS server configured"
+        return Answer(Status.AGAIN, name, rtype, reason=reason)
     if ans.status is Status.SUCCEED:
         CACHE.put(key, ans, ans.ttl())
     elif ans.not_found:
@@ -290,8 +291,12 @@ class Lookup:
 def match_domain(ctx: Any, name: str, lst: str) -> bool:
     from acl.runtime import lists
 
+    if ctx is None:
+        from acl.runtime.context import ExpansionContext
+
+        ctx = ExpansionContext()
     try:
-        return bool(lists.match_domain(ctx, name, lst))
+        return bool(lists.match_domain(ctx, name, lst, data_var=None))
     except Exception:  # a list the lists module rejects never matches here
         return False
 
