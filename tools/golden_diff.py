@@ -5,6 +5,9 @@ id, expression, Exim's output and ours. Usage: tools/golden_diff.py [FAMILY|ID .
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from acl.cli.expand import be_main
 from tests.golden import test_golden as g
