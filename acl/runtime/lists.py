@@ -6,7 +6,30 @@ the compiled form holds no per-context state: lookups and files are consulted
 at match time). Runs of plain items of the same sense are merged into one
 :class:`_Block` of hash tables (exact names, ``*suffix`` names, CIDR networks
 keyed by prefix length) so that a list of a million names or networks matches
-with a handful of dictionary probes."""
+with a handful of dictionary probes. The tables hold only strings and numbers
+(dicts of str/int and tuples), which the cyclic garbage collector never walks.
+
+Match details, for tracers:
+  * ``check_list(ctx, kind, subject, text)`` returns a :class:`Found` (or None):
+    ``item`` is the deciding item as written (``"192.0.2.0/24"``, ``"+local"``,
+    ``"!d.example"``), ``where`` the file it came from, ``cached`` whether a
+    named list's result was reused, ``end`` whether the end of the list decided.
+    ``outcome(ok, found)`` words it as Exim's debug output does.
+  * With ``ctx.extra["lists.trace"]`` set to a list, every list check (named
+    sublists and address domain parts first, as Exim prints them) appends
+    Exim's debug line without the ``>>> ``, e.g.
+    ``host in "+relay"? yes (matched "+relay" - cached)``,
+    ``a.example in "/etc/doms"? yes (matched "a.example" in /etc/doms)``,
+    ``host in "iplsearch;/f"? list match deferred for iplsearch;/f``.
+
+Named-list results are cached as Exim caches them (lists without ``$``, or
+declared with ``_cache``): per recipient for domains and local_parts, per
+message for hosts, senders and sender_domains (``match_*(cache=...)``); a
+session calls :func:`new_recipient` / :func:`new_message` at RCPT / MAIL.
+
+Host names and MX records come from the resolver in :mod:`acl.runtime.lists_dns`
+(none until the DNS layer plugs one in with ``set_resolver``).
+"""
 
 from __future__ import annotations
 
@@ -469,7 +492,8 @@ def compile_list(kind: str, text: str, caseful: bool = False) -> CompiledList:
 class _Subject:
     text: str  # domain / local part / address as given
     folded: str  # lower-cased form
-    ip: Any = None  # host lists: parsed address
+    ipv: int = 0  # host lists: IP version (0: no address) and the address as a number
+    ipn: int = 0
     ip_text: str = ""
     name: str | None = None  # host lists: host name if known
     ip_only: bool = False  # match_ip: no host-name patterns
@@ -481,6 +505,13 @@ class _Subject:
         """How Exim's trace names the subject."""
         return "host" if self.host else self.text
 
+    @property
+    def ip(self) -> Any:
+        """The address as an ipaddress object (built only for the rarer items)."""
+        if not self.ipv:
+            return None
+        return ipaddress.IPv4Address(self.ipn) if self.ipv == 4 else ipaddress.IPv6Address(self.ipn)
+
     def key(self, caseful: bool) -> str:
         return self.ip_text if self.host else self.text if caseful else self.folded
 
@@ -491,12 +522,12 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
     best: tuple[int, tuple[str, ...] | None] | None = None
     if b.any is not None:
         best = (b.any, None)
-    if s.ip is not None:
+    if s.ipv:
         if b.nets:
-            bits = s.ip.max_prefixlen
-            n = int(s.ip)
-            table = b.nets.get(s.ip.version)
-            for plen in b.plens.get(s.ip.version, ()):
+            bits = 32 if s.ipv == 4 else 128
+            n = s.ipn
+            table = b.nets.get(s.ipv)
+            for plen in b.plens.get(s.ipv, ()):
                 shift = bits - plen
                 pos = table.get(n >> shift << shift | plen << bits)
                 if pos is not None and (best is None or pos < best[0]):
@@ -593,7 +624,14 @@ def _check_string_item(ctx: Any, kind: str, item: str, subject: str, caseful: bo
 
 def primary_hostname(ctx: Any) -> str:
     name = ctx.option("primary_hostname") if ctx is not None else None
-    return str(name) if name else socket.getfqdn() or socket.gethostname()
+    return str(name) if name else _this_host()
+
+
+@functools.lru_cache(maxsize=1)
+def _this_host() -> str:
+    """The default primary host name, found once as Exim does at start-up
+    (getfqdn may ask the resolver, far too slow to repeat per match)."""
+    return socket.getfqdn() or socket.gethostname()
 
 
 def local_interface_ips() -> set[str]:
@@ -821,7 +859,10 @@ def _ends_negated(cl: CompiledList, caseful: bool) -> bool:
     and only if the file item itself is positive."""
     last = cl.entries[-1] if cl.entries else None
     if isinstance(last, _Item) and last.kind == "file":
-        return not last.negated and _load_file(cl.kind, last.text, caseful or bool(last.extra)).last_negated
+        key = (cl.kind, last.text, caseful or bool(last.extra))
+        hit = _FILE_CACHE.get(key)  # loaded (and its date checked) by the run just made
+        loaded = hit[1] if hit is not None else _load_file(*key)
+        return not last.negated and loaded.last_negated
     return cl.last_negated
 
 
@@ -1048,8 +1089,21 @@ def address_subject(address: str, cache: str | None = None) -> _Subject:
 
 def host_subject(ip: str, name: str | None = None, *, ip_only: bool = False,
                  cache: str | None = None) -> _Subject:
-    addr = _subject_ip(ip) if ip else None
-    return _Subject(ip, lc(ip), addr, ip, name, ip_only, cache, True)
+    ver, n = _ip_number(ip) if ip else (0, 0)
+    return _Subject(ip, lc(ip), ver, n, ip, name, ip_only, cache, True)
+
+
+def _ip_number(ip: str) -> tuple[int, int]:
+    """(version, address as a number) of an IP address text, (0, 0) if it is
+    not one; an IPv4-mapped IPv6 address counts as IPv4. inet_pton, not the
+    ipaddress module: this runs once per host-list check."""
+    try:
+        if ":" not in ip:
+            return 4, int.from_bytes(socket.inet_pton(socket.AF_INET, ip), "big")
+        n = int.from_bytes(socket.inet_pton(socket.AF_INET6, ip.split("%", 1)[0]), "big")
+    except (OSError, ValueError):
+        return 0, 0
+    return (4, n & 0xFFFFFFFF) if n >> 32 == 0xFFFF else (6, n)
 
 
 # The cache scope an ACL condition's list uses, told by the variable it sets:
