@@ -177,7 +177,10 @@ class _Build:
             if not raw:
                 return _Arg(N.Expansion((), raw, self.sp(lb)), lb)
             inner = self.sp(lb)
-            text_span = Span(inner.file, inner.line, inner.col + 1)
+            if self.origin is None:
+                text_span = _anon_span(inner.line, inner.col + 1)
+            else:
+                text_span = Span(inner.file, inner.line, inner.col + 1)
             return _Arg(N.Expansion((N.Text(raw, text_span),), raw, inner), lb)
         parts = c[1] if len(c) == 3 else ()
         return _Arg(N.Expansion(parts, self.text[lb.end_pos:c[-1].start_pos], self.sp(lb)), lb)

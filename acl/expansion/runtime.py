@@ -47,14 +47,22 @@ def bound(ctx: Any, name: str, value: str, fn: Callable[[Any], Any]) -> Any:
 _CAPTURE_KEYS = ("value",) + tuple(str(i) for i in range(10))  # $value: set by the acl condition
 
 
-def saved_captures(ctx: Any) -> dict[str, str]:
+def saved_captures(ctx: Any) -> dict[str, str] | None:
+    """$value and $0..$9 as they are now (None: no binding at all, the usual case)."""
     b = ctx.bindings
+    if not b:
+        return None
     return {k: b[k] for k in _CAPTURE_KEYS if k in b}
 
 
-def restore_captures(ctx: Any, saved: dict[str, str]) -> None:
+def restore_captures(ctx: Any, saved: dict[str, str] | None) -> None:
     """Put back $0..$9 as they were: Exim restores them after ${if} and ${sg}."""
     b = ctx.bindings
+    if saved is None:
+        if b:
+            for k in _CAPTURE_KEYS:
+                b.pop(k, None)
+        return
     for k in _CAPTURE_KEYS:
         if k in saved:
             b[k] = saved[k]

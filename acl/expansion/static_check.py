@@ -10,13 +10,47 @@ from typing import Any, Iterator
 from acl.errors import ExpansionError
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
+from acl.source import Span
+
+
+def _no_check(ctx: Any) -> None:
+    return None
+
+
+_NAMED = (N.Var, N.Operator, N.Item)  # the nodes whose names are checked
+
+
+def _names_nothing(root: Any) -> bool:
+    """Whether ``root`` holds no name to check (plain text, conditions on it)."""
+    stack = [root]
+    for _ in range(1_000_000):  # bounded: nodes are finite, this is a guard
+        if not stack:
+            return True
+        node = stack.pop()
+        if node is None or type(node) is N.Text:
+            continue
+        if isinstance(node, _NAMED):
+            return False
+        for name in node.__slots__:
+            v = getattr(node, name)
+            if type(v) is tuple:
+                stack.extend(v)
+            elif hasattr(v, "__slots__") and not isinstance(v, (str, Span)):
+                stack.append(v)
+    return False
 
 
 class StaticCheck:
     """Raises the first name error in ``node``; remembers the registries it has
-    passed (a registry only ever gains names)."""
+    passed (a registry only ever gains names). A node with no name in it gets
+    a function that does nothing."""
 
     __slots__ = ("node", "passed")
+
+    def __new__(cls, node: Any) -> Any:
+        if _names_nothing(node):
+            return _no_check
+        return super().__new__(cls)
 
     def __init__(self, node: Any) -> None:
         self.node = node
