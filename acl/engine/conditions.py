@@ -12,6 +12,7 @@ from acl.engine.controls import NOT_SMTP, only
 from acl.engine.evaluate import CondError, Frame
 from acl.engine.messages import WHERE_NAMES
 from acl.engine.ratelimit import ratelimit
+from acl.spf.condition import SPF_FORBIDS, spf_condition, spf_guess_condition
 from acl.engine.verdict import Result
 from acl.errors import ExpansionError
 
@@ -249,7 +250,8 @@ CONDITIONS: dict[str, CondSpec] = {
     "verify": CondSpec(True, False, _NONE, verify),
     # Later work: DNS lists, SPF, DMARC, DKIM, rate limits, content scanning.
     "dnslists": _unsupported(forbids=NOT_SMTP),
-    "spf": _unsupported(), "spf_guess": _unsupported(),
+    "spf": CondSpec(True, False, SPF_FORBIDS, spf_condition),
+    "spf_guess": CondSpec(True, False, SPF_FORBIDS, spf_guess_condition),
     "dmarc_status": _unsupported(), "dkim_signers": _unsupported(),
     "dkim_status": _unsupported(), "seen": _unsupported(),
     "malware": _unsupported(), "spam": _unsupported(), "regex": _unsupported(False),
