@@ -80,6 +80,10 @@ class Policy:
         if hook is not None:
             hook(ctx)
 
+    def begin_command(self) -> None:
+        """A new SMTP command: rates cached per command are computed afresh."""
+        self.engine.begin_command(self.ctx)
+
     # -- running ACLs ----------------------------------------------------
 
     def acl_option(self, where: str) -> str | None:

@@ -209,6 +209,7 @@ class EximSMTP(SMTP):
                     await self.say("501 NUL characters are not allowed in SMTP commands")
                 continue
             self.command_buffer = text
+            self.policy.begin_command()
             cmd = self.match_command(text) if kind == "line" else None
             if cmd is None:
                 await self.unknown()
