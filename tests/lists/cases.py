@@ -68,6 +68,14 @@ BE = [
          "${if match_domain{x.example}{@mx_any}{y}{n}}",
          "${if match_domain{x.example}{@mx_primary : x.example}{y}{n}}",
          "${if match_local_part{Foo}{foo}{y:$value}{n}}",
+         "${if match_local_part{Foo}{+caseful : foo}{y:$value}{n}}",
+         "${if match_local_part{Foo}{+caseful : Foo}{y:$value}{n}}",
+         "${if match_domain{A.Example}{+caseful : a.example}{y:$value}{n}}",
+         "${if match_ip{2001:db8::7}{<; net64-iplsearch;{D}/ipl}{y:$value}{n}}",
+         "${if match_ip{10.1.2.3}{<; 10.0.0.0/8 ; !10.1.0.0/16}{y}{n}}",
+         "${if match_ip{10.1.2.3}{<; !10.1.0.0/16 ; 10.0.0.0/8}{y}{n}}",
+         "${if match_domain{b.example}{+nosuch}{y}{n}}",
+         "${if match_domain{b.example}{lsearch;{D}/nonexist}{y}{n}}",
          "${if match_local_part{foo}{^f(o+)}{y:$value:$1}{n}}",
          "${if match_local_part{bar}{{D}/lps}{y}{n}}",
          "${if match_local_part{baz}{{D}/lps}{y}{n}}",
@@ -150,6 +158,17 @@ BH = [
                         "  warn hosts = 192.0.2.0/24 : *.example.com\n       set acl_m_f = y\n"
                         "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c d=$acl_m_d e=$acl_m_e f=$acl_m_f",
      "rcpts": ["u@q.example"]},
+    {"name": "negation_in_named_lists", "ip": "192.0.2.1", "sender": "",
+     "conf": "hostlist notten = !10.0.0.0/8\nhostlist two = !192.0.2.0/24 : 10.0.0.0/8\n"
+             "domainlist nd = !*.x.example : *\nlocalpartlist cf = +caseful : Foo : !bar : ^B(.*)",
+     "acl": "  warn hosts = +notten\n       set acl_m_a = y\n"
+            "  warn hosts = !+two\n       set acl_m_b = y\n"
+            "  warn hosts = +two : 192.0.2.1\n       set acl_m_c = y\n"
+            "  warn senders = :\n       set acl_m_e = y\n"
+            "  warn domains = +nd\n       set acl_m_f = $domain_data\n"
+            "  warn local_parts = +cf\n       set acl_m_g = $local_part_data $1\n"
+            "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c e=$acl_m_e f=$acl_m_f g=$acl_m_g",
+     "rcpts": ["Foo@a.x.example", "foo@y.example", "Bar@z.example", "Baz@q.example"]},
     {"name": "lookup_defer", "ip": "192.0.2.1", "host_name": "h.example",
      "conf": "", "acl": "  deny hosts = iplsearch;{D}/ipl\n       message = denied\n  accept",
      "rcpts": ["u@q.example"]},

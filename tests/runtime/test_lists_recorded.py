@@ -27,6 +27,9 @@ KNOWN = {
     # Exim's $value after an address item whose domain part is a wildcard
     # repeats the local-part pattern ("*@*@*.example"); exim-acl gives the item.
     "${if match_address{joe@x.example}{*@*.example}{y:$value}{n}}",
+    # An unreadable lookup file is a panic for Exim (the process dies after
+    # logging); exim-acl fails the expansion with the same words.
+    "${if match_domain{b.example}{lsearch;{D}/nonexist}{y}{n}}",
 }
 
 
