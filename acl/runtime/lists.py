@@ -163,7 +163,6 @@ class ListDefer(ExpansionError):
         super().__init__(message)
         self.search_error = search_error
         self.item: str | None = None  # the item whose check deferred
-        self.traced = False
 
 
 class HostNotFound(ExpansionError):
@@ -562,7 +561,7 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
         try:
             f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
         except ListDefer as exc:
-            exc.item = exc.item or e.text
+            exc.item = e.text  # each enclosing list names its own item
             raise
         if f is not None:
             ok, found = f
@@ -766,8 +765,7 @@ def _traced_run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool, text: st
     try:
         r = _run(ctx, cl, s, caseful)
     except ListDefer as exc:
-        if trace is not None and not exc.traced:
-            exc.traced = True
+        if trace is not None:
             trace.append(f'{s.label} in "{text}"? list match deferred for {exc.item or text}')
         raise
     except HostNotFound as exc:

@@ -170,6 +170,8 @@ BH = [
             "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c e=$acl_m_e f=$acl_m_f g=$acl_m_g",
      "rcpts": ["Foo@a.x.example", "foo@y.example", "Bar@z.example", "Baz@q.example"]},
     {"name": "lookup_defer", "ip": "192.0.2.1", "host_name": "h.example",
-     "conf": "", "acl": "  deny hosts = iplsearch;{D}/ipl\n       message = denied\n  accept",
+     "conf": "hostlist n = iplsearch;{D}/ipl\ndomainlist bad = a.example : ^c(\\d+)\\.example$",
+     "acl": "  warn hosts = 10.0.0.0/8 : +n\n  warn domains = x.example : +bad\n"
+            "  deny hosts = iplsearch;{D}/ipl\n       message = denied\n  accept",
      "rcpts": ["u@q.example"]},
 ]
