@@ -82,6 +82,7 @@ def parse_args(argv: list[str]) -> SessionOptions:
                 o.host, o.port = _host(value)
             except Abandoned as e:
                 raise UsageError(e.message) from None
+            o.host = _bh_form(o.host)
         elif a == "-D":
             n, _, val = value.partition("=")
             o.defines[n] = val
@@ -92,6 +93,19 @@ def parse_args(argv: list[str]) -> SessionOptions:
     if o.host is None:
         raise UsageError(f"--host (or -bh) is required\n{USAGE}")
     return o
+
+
+def _bh_form(ip: str) -> str:
+    """-bh shows (and uses) an IPv6 client address with all eight groups
+    written out in four digits, as Exim's host_aton/host_nmtoa round trip does."""
+    if ":" not in ip:
+        return ip
+    import ipaddress
+
+    try:
+        return ipaddress.IPv6Address(ip.partition("%")[0]).exploded
+    except ValueError:
+        return ip
 
 
 def preamble(host: str) -> str:

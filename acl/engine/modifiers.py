@@ -13,6 +13,7 @@ from acl.engine.evaluate import CondError, Frame, RunState
 from acl.engine.messages import WHERE_NAMES
 from acl.engine.verdict import HeaderAdd, LogLine, Result
 from acl.runtime.lists import iter_list, list_separator
+from acl.runtime.values import like
 
 _POSITIONS = (("after_received", ":after_received:"), ("at_start_rfc", ":at_start_rfc:"),
               ("at_start", ":at_start:"), ("at_end", ":at_end:"))
@@ -99,7 +100,8 @@ def _apply_control(ctx: Any, name: str) -> None:
     if name == "caseful_local_part" and "acl_caseful_local_part" in ctx.extra:
         ctx.variables["local_part"] = ctx.extra["acl_caseful_local_part"]
     elif name == "caselower_local_part" and "local_part" in ctx.variables:
-        ctx.variables["local_part"] = ctx.variables["local_part"].lower()
+        lp = ctx.variables["local_part"]
+        ctx.variables["local_part"] = like(lp.lower(), lp)
 
 
 # ---- delay, logwrite, log_reject_target, set, queue, continue

@@ -147,9 +147,12 @@ def rcpt_params(data: str) -> tuple[str, RcptParams]:
     return data, p
 
 
-def parse_address(data: str, allow_null: bool) -> tuple[str, bool]:
+def parse_address(data: str, allow_null: bool,
+                  allow_literals: bool = False) -> tuple[str, bool]:
     """Exim's parse_extract_address() on a MAIL/RCPT argument: (address,
-    has a domain). Raises SyntaxFail with parse.c's message."""
+    has a domain). Raises SyntaxFail with parse.c's message; a domain literal
+    is refused unless ``allow_domain_literals`` is set, and must then hold an
+    IP address."""
     if allow_null:
         lead = len(data) - len(data.lstrip())
         if data[lead:lead + 2] == "<>":
@@ -173,4 +176,20 @@ def parse_address(data: str, allow_null: bool) -> tuple[str, bool]:
     if x is None:  # parse.c's length limit
         shown = data.lstrip().lstrip("<")
         raise AddressFail(f"address is ridiculously long: {shown[:64]}...")
-    return from_bytes(x.address), x.domain > 0
+    address = from_bytes(x.address)
+    if x.domain > 0:
+        _check_literal(address.rpartition("@")[2], allow_literals)
+    return address, x.domain > 0
+
+
+def _check_literal(domain: str, allowed: bool) -> None:
+    from acl.runtime.lists import is_ip
+
+    if not domain.startswith("["):
+        return
+    if not allowed:
+        raise AddressFail("domain literals not allowed")
+    inner = domain[1:-1]
+    ok = is_ip(inner[5:], 6) if inner[:5].lower() == "ipv6:" else is_ip(inner, 4)
+    if not ok:
+        raise AddressFail("malformed domain literal")

@@ -454,7 +454,7 @@ class EximSMTP(SMTP):
                     smtputf8=self.smtputf8)
             else:
                 self.params = None
-            address, has_domain = parse_address(data, True)
+            address, has_domain = parse_address(data, True, self.literals)
         except SyntaxFail as e:
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
             return
@@ -495,6 +495,10 @@ class EximSMTP(SMTP):
             self.v.pop("sender_address", None)
             await self.acl_failed(out)
 
+    @property
+    def literals(self) -> bool:
+        return bool(option(self.ctx, "allow_domain_literals"))
+
     def qualify_domain(self) -> str:
         return self.ctx.registry.variables["qualify_domain"].getter(self.ctx) or ""
 
@@ -517,7 +521,7 @@ class EximSMTP(SMTP):
         try:
             if self.esmtp and self.dsn:
                 data, _ = rcpt_params(arg)
-            address, has_domain = parse_address(data, False)
+            address, has_domain = parse_address(data, False, self.literals)
         except SyntaxFail as e:
             self.bump("rcpt_fail_count")
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
@@ -541,7 +545,8 @@ class EximSMTP(SMTP):
             self.toomany = True
             return
         local, _, domain = address.rpartition("@")
-        self.v.update(local_part=TaintedStr(local), domain=TaintedStr(domain),
+        # Exim lowercases both for the RCPT ACL; caseful_local_part restores the local part.
+        self.v.update(local_part=TaintedStr(local.lower()), domain=TaintedStr(domain.lower()),
                       smtp_command_argument_data=TaintedStr(data))
         self.ctx.extra["acl_caseful_local_part"] = TaintedStr(local)
         if self.recipients_discarded:
@@ -656,7 +661,7 @@ class EximSMTP(SMTP):
 
     async def cmd_vrfy(self, arg: str) -> None:
         try:
-            address, has_domain = parse_address(arg, False)
+            address, has_domain = parse_address(arg, False, self.literals)
         except SyntaxFail as e:
             await self.say(f"501 {e.text}")
             return
