@@ -21,18 +21,19 @@ FGETS_SIZE = 1024  # Exim reads standard input with fgets() into a buffer this b
 MAX_LOGICAL_LINES = 10_000_000  # bound on the input loop
 MAX_CONTINUATIONS = 100_000  # bound on the physical lines joined into one
 _WS = b" \t\n\r\x0b\x0c"  # what Exim strips from the ends of input lines
+_WS_TEXT = _WS.decode()
 
 
 class EngineMissing(AclError):
     """A module the command needs is not installed or not written yet."""
 
 
-def _engine() -> Callable[[str, Any], str]:
+def _engine() -> Any:
     try:
-        from acl.expansion import expand
+        import acl.expansion as engine
     except ImportError as exc:
         raise EngineMissing(f"the expansion engine is not available ({exc})") from None
-    return expand
+    return engine
 
 
 def load_configuration(path: str | None, defines: dict[str, str], err: IO[str]) -> Any:
@@ -110,29 +111,34 @@ class _StdinChunks:
             self._pos = end
             return buf[pos:end]
 
-    def simple_lines(self, limit: int) -> list[bytes]:
+    def simple_lines(self, limit: int) -> list[str]:
         """The complete lines at hand that form a logical line each (no
-        continuation, shorter than one fgets() buffer), trailing white space
-        removed, stopping before the first that is not so simple. Never waits."""
+        continuation, shorter than one fgets() buffer), decoded, trailing white
+        space removed, stopping before the first that is not so simple (at most
+        ``limit``). Never waits."""
         buf, pos = self._buf, self._pos
         last = buf.rfind(b"\n", pos)
         if last < 0:
             return []
-        out: list[bytes] = []
+        out: list[str] = []
         start = pos
-        for physical in buf[pos:last].split(b"\n", limit)[:limit]:
-            if len(physical) >= FGETS_SIZE - 1:  # read in pieces: the general path
+        # "\n" is never part of a UTF-8 sequence: decoding the lines together
+        # gives what decoding each would
+        for physical in buf[pos:last].decode("utf-8", "surrogateescape").split("\n", limit)[:limit]:
+            size = len(physical) if physical.isascii() else len(physical.encode("utf-8", "surrogateescape"))
+            if size >= FGETS_SIZE - 1:  # read in pieces: the general path
                 break
-            text = physical.rstrip(_WS)
-            if text.endswith(b"\\"):
+            text = physical.rstrip(_WS_TEXT)
+            if text.endswith("\\"):
                 break
             out.append(text)
-            start += len(physical) + 1
+            start += size + 1
         self._pos = start
         return out
 
 
 _PLAIN_MAX = 100_000
+_KNOWN_MAX = 100_000
 
 
 class BeSession:
@@ -144,14 +150,18 @@ class BeSession:
         self.err = err
         self.config = load_configuration(opts.config, opts.defines, err)
         self.ctx = build_context(opts, self.config)
-        self.expand = _engine()
+        self.engine = _engine()
+        self.expand: Callable[[str, Any], str] = self.engine.expand
+        # Lines expanded before: their compiled form (or literal value), so that
+        # a line seen again skips the engine's entry checks and cache wrapper.
+        self._known: dict[str, Any] = {}
         self.failures = 0
         self._macros = _MacroTable(opts.defines, self.config)
-        self._plain: set[str] = set()  # lines seen to hold no macro (while none is defined)
+        self.plain: set[str] = set()  # lines seen to hold no macro (while none is defined)
 
     def line(self, text: str) -> None:
         """One line of input, as Exim's expansion_test_line() handles it."""
-        plain = self._plain
+        plain = self.plain
         if text not in plain:
             try:
                 substituted = self._macros.substitute(text)
@@ -171,7 +181,14 @@ class BeSession:
 
     def result(self, text: str) -> str:
         try:
-            value = self.expand(text, self.ctx)
+            known = self._known.get(text)
+            if known is None:
+                value = self.expand(text, self.ctx)
+                self._remember(text)
+            elif type(known) is str:
+                value = known
+            else:
+                value = known(self.ctx)
         except AclError as exc:
             self.failures += 1
             return f"Failed: {exc.message}\n"
@@ -182,6 +199,15 @@ class BeSession:
             self.failures += 1
             return f"Failed: internal error: {type(exc).__name__}: {exc}\n"
         return f"{value}\n"
+
+    def _remember(self, text: str) -> None:
+        """Keep the compiled form of a line that expanded without error (it is
+        in the engine's cache already: this only looks it up)."""
+        known = self._known
+        if len(known) >= _KNOWN_MAX:
+            known.clear()
+        value = self.engine.literal(text)
+        known[text] = value if value is not None else self.engine.compile_expansion(text)
 
 
 # Where a macro name can start: an ASCII capital, or "_" before one.
@@ -268,16 +294,26 @@ class _MacroTable:
 
 def run_stdin(session: BeSession, stdin: IO[bytes]) -> None:
     out = session.out
-    write, line = out.write, session.line
+    write, line, result, plain = out.write, session.line, session.result, session.plain
     source = _StdinChunks(stdin, out.flush)
     count = 0
     while count < MAX_LOGICAL_LINES:
         batch = source.simple_lines(MAX_LOGICAL_LINES - count)
         if batch:  # the common case, without the general reader's per-line work
             count += len(batch)
-            for raw in batch:
-                write("> ")
-                line(raw.decode("utf-8", "surrogateescape"))
+            answers: list[str] = []  # written together
+            for text in batch:
+                if text in plain:  # seen before and holds no macro
+                    answers.append("> ")
+                    answers.append(result(text))
+                else:
+                    if answers:
+                        write("".join(answers))
+                        answers.clear()
+                    write("> ")
+                    line(text)
+            if answers:
+                write("".join(answers))
             continue
         write("> ")
         raw = read_logical_line(source)
