@@ -284,21 +284,38 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: str) -> None:
         await smtp.write(accept_reply("data", verdict.user_message, "250").lines)
     else:
         await smtp.say(f"250 OK id={mid}")
-    if smtp.host_checking and not verdict.user_message and fake is None:
+    if smtp.host_checking:  # whatever the reply was, as receive.c does
         smtp._writer.write(b"\n**** SMTP testing: that is not a real message id!\n\n")
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
                for n, val in ctx.headers) + len(b"\n") + len(body.encode("utf-8", "surrogateescape"))
     sender = smtp.sender or "<>"
-    line = f"{'(=' if fake is not None else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
+    line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
     msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
     if msgid is not None:
         line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
     policy.log(line)
+    blackhole(smtp, verdict)
     if policy.has_control("freeze"):
         policy.log("frozen by ACL")
     elif policy.has_control("queue"):
         policy.log("no immediate delivery: queued by ACL")
     smtp.reset()
+
+
+def blackhole(smtp: "EximSMTP", verdict: Verdict) -> None:
+    """A message left without recipients by discard is done with at once:
+    Exim logs which ACL threw it away (with the DATA ACL's log message)."""
+    from acl.engine.modifiers import printing
+
+    if verdict.result == Result.DISCARD:
+        by, detail = "DATA ACL", verdict.log_message
+    elif not smtp.recipients:
+        by, detail = ("MAIL ACL" if smtp.recipients_discarded else "RCPT ACL"), None
+    else:
+        return
+    smtp.policy.log(f"=> blackhole ({by} discarded recipients)"
+                    f"{': ' + printing(detail) if detail else ''}")
+    smtp.policy.log("Completed")
 
 
 async def bdat(smtp: "EximSMTP", arg: str) -> None:

@@ -88,6 +88,7 @@ class EximSMTP(SMTP):
         self.recipients: list[str] = []
         self.discarded = False
         self.recipients_discarded = False
+        self.mail_discard_log: str | None = None
         self.rcpt_response: str | None = None
         self.rcpt_response_same = True
         self.rcpt_count = 0
@@ -321,6 +322,7 @@ class EximSMTP(SMTP):
         self.recipients = []
         self.discarded = False
         self.recipients_discarded = False
+        self.mail_discard_log: str | None = None
         self.rcpt_response = None
         self.rcpt_response_same = True
         self.rcpt_count = 0
@@ -489,6 +491,7 @@ class EximSMTP(SMTP):
             else:
                 await self.say("250 OK" + (", PRDR Requested" if prdr else ""))
             self.recipients_discarded = verdict.result == Result.DISCARD
+            self.mail_discard_log = verdict.log_message  # repeated for each RCPT
         else:
             out = self.policy.fail("mail", verdict)
             self.sender = None
@@ -552,7 +555,7 @@ class EximSMTP(SMTP):
         if self.recipients_discarded:
             from acl.engine import Verdict
 
-            verdict = Verdict(Result.DISCARD, where="rcpt")
+            verdict = Verdict(Result.DISCARD, log_message=self.mail_discard_log, where="rcpt")
         else:
             verdict = self.policy.run("rcpt")
         for name in ("local_part", "domain"):
