@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from acl.config.model import Condition
+from acl.dnslists.conditions import dnslists, verify_dns
 from acl.engine import modifiers as M
 from acl.engine.controls import NOT_SMTP, only
 from acl.engine.evaluate import CondError, Frame
@@ -234,6 +235,7 @@ CONDITIONS: dict[str, CondSpec] = {
     "control": CondSpec(True, True, _NONE, M.control),
     "delay": CondSpec(True, True, frozenset({"notquit"}), M.delay),
     "domains": CondSpec(False, False, _RCPT, domains),
+    "dnslists": CondSpec(True, False, NOT_SMTP, dnslists),
     "encrypted": CondSpec(True, False, NOT_SMTP | {"helo"}, encrypted),
     "hosts": CondSpec(False, False, NOT_SMTP, hosts),
     "local_parts": CondSpec(False, False, _RCPT, local_parts),
@@ -249,7 +251,6 @@ CONDITIONS: dict[str, CondSpec] = {
     "udpsend": CondSpec(True, True, _NONE, M.udpsend),
     "verify": CondSpec(True, False, _NONE, verify),
     # Later work: DNS lists, SPF, DMARC, DKIM, rate limits, content scanning.
-    "dnslists": _unsupported(forbids=NOT_SMTP),
     "spf": CondSpec(True, False, SPF_FORBIDS, spf_condition),
     "spf_guess": CondSpec(True, False, SPF_FORBIDS, spf_guess_condition),
     "dmarc_status": _unsupported(), "dkim_signers": _unsupported(),
@@ -302,8 +303,8 @@ def _verify(frame: Frame, arg: str) -> Result:
             return Result.OK
         state.user_msg = "no verified certificate"
         return Result.FAIL
-    if vtype == "helo":
-        return Result.OK if _helo_verified(frame) else Result.FAIL
+    if vtype in ("helo", "reverse_host_lookup", "csa"):
+        return verify_dns(frame, vtype, options)
     if vtype == "header_syntax":
         err = _check_header_syntax(ctx)
         return _header_result(frame, err)

@@ -3,8 +3,10 @@
 addresses of names written in the list (``mail.example``, ``@``); domain lists
 need MX records for ``@mx_any``, ``@mx_primary`` and ``@mx_secondary``.
 
-Until a resolver is plugged in with :func:`set_resolver`, every answer is
-"not found", which is what Exim does when its lookups find nothing: a host
+The resolver is the DNS layer's (:class:`acl.dnslists.resolver.DnsResolver`)
+whenever the context's DNS configuration names a server; without one (under
+pytest with no test server), or after ``set_resolver(NoDns())``, every answer
+is "not found", which is what Exim does when its lookups find nothing: a host
 list needing a name stops with "no" (trace: ``failed to find host name for
 IP`` / ``failed to find IP address for NAME``), and an ``@mx_*`` item does not
 match. A resolver signals a temporary failure by raising
@@ -40,19 +42,24 @@ class NoDns:
         return None
 
 
-_resolver: Resolver = NoDns()
+_resolver: Resolver | None = None  # None: the DNS layer's when a server is configured
 
 
 def set_resolver(resolver: Resolver | None) -> None:
-    """Plug in the resolver list matching uses (None: back to no DNS)."""
+    """Plug in the resolver list matching uses (None: back to the default)."""
     global _resolver
-    _resolver = resolver if resolver is not None else NoDns()
+    _resolver = resolver
 
 
 def resolver(ctx: Any = None) -> Resolver:
     """The resolver in force: one set for this context (``ctx.extra["resolver"]``,
-    for tests and sessions), else the process-wide one."""
+    for tests and sessions), else the process-wide one, else the DNS layer's."""
     extra = getattr(ctx, "extra", None)
     if extra and extra.get("resolver") is not None:
         return extra["resolver"]  # type: ignore[no-any-return]
-    return _resolver
+    if _resolver is not None:
+        return _resolver
+    from acl.dns import config_for
+    from acl.dnslists.resolver import DnsResolver
+
+    return DnsResolver() if config_for(ctx).nameservers else NoDns()
