@@ -1,26 +1,23 @@
 """Reading a message after DATA as Exim 4.96 (with the smuggling fix) does:
 only CR LF . CR LF ends it, a bare LF is data, a leading dot is removed; then
-the headers, the message variables, the DATA ACL and the arrival log line."""
+the headers and message variables (acl.runtime.message), the DATA ACL and
+the arrival log line."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from acl.engine import Result, Verdict
-from acl.errors import AclError
+from acl.runtime.message import apply_message, parse_message
 from acl.runtime.values import TaintedStr
 from acl.smtp.logs import message_id, rcvhost
-from acl.smtp.options import option
 
 if TYPE_CHECKING:
     from acl.smtp.server import EximSMTP
 
 CHUNK = 1 << 16  # bytes read at a time; lines may be longer
-MAX_HEADER_BYTES = 1 << 20  # header section kept; beyond it, lines go to the body
 MAX_STORED = 64 << 20  # message bytes kept in memory whatever the size limit
-BODY_VISIBLE = 500  # $message_body / $message_body_end (message_body_visible)
 
 
 @dataclass
@@ -116,33 +113,6 @@ class DotReader:
         return len(chunk)
 
 
-def split_headers(text: str) -> tuple[list[tuple[str, str]], str]:
-    """(name, value) pairs in arrival order (value after the colon, folding
-    kept) and the body. The header section ends at a blank line or at the
-    first line that is neither a header nor a continuation."""
-    headers: list[tuple[str, str]] = []
-    pos = 0
-    n = len(text)
-    while pos < n:
-        nl = text.find("\n", pos)
-        end = n if nl < 0 else nl
-        line = text[pos:end]
-        if line == "":
-            return headers, text[end + 1:]
-        if line[:1] in (" ", "\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, value + "\n" + line)
-        else:
-            colon = line.find(":")
-            name = line[:colon] if colon > 0 else ""
-            if colon <= 0 or not name.rstrip(" \t") or any(
-                    not 33 <= ord(c) <= 126 for c in name.rstrip(" \t")):
-                return headers, text[pos:]
-            headers.append((name, line[colon + 1:]))
-        pos = end + 1
-    return headers, ""
-
-
 def header_text(name: str, value: str) -> str:
     return f"{name}:{value}\n"
 
@@ -194,25 +164,15 @@ async def receive(smtp: "EximSMTP") -> None:
         policy.message_id = ""
         smtp.reset()
         return
-    text = bytes(msg.data).decode("utf-8", "surrogateescape")
-    headers, body = split_headers(text)
-    header_len = len(text) - len(body)
-    tainted = [(n, TaintedStr(val)) for n, val in headers]
-    received = received_header(smtp, now)
-    ctx.headers = [received] + tainted + [_split(h.text) for h in policy.pending_headers]
-    policy.pending_headers = []
-    body_flat = _flat(body)
-    v.update(
-        message_size=str(msg.size),
-        message_linecount=str(text[:header_len].count("\n") + msg.body_lines),
-        body_linecount=str(msg.body_lines),
-        body_zerocount=str(body.count("\0")),
-        message_body=TaintedStr(body_flat[:BODY_VISIBLE]),
-        message_body_end=TaintedStr(body_flat[-BODY_VISIBLE:]),
-        message_body_size=str(len(body.encode("utf-8", "surrogateescape"))),
-        recipients=TaintedStr(", ".join(smtp.recipients)),
-        recipients_count=str(len(smtp.recipients)),
-    )
+    parsed = parse_message(bytes(msg.data), smtp=True)
+    v["sender_rcvhost"] = TaintedStr(rcvhost(v))
+    ctx.headers = []
+    apply_message(ctx, parsed, recipients=smtp.recipients)
+    # A bare LF is data, not a line end (Exim's smuggling defence): only the
+    # reader knows which body lines really ended in CR LF.
+    v.update(recipients=TaintedStr(", ".join(smtp.recipients)),
+             recipients_count=str(len(smtp.recipients)), body_linecount=str(msg.body_lines),
+             message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
     apply_header_changes(smtp)  # what earlier ACLs added or removed
     if policy.acl_option("data"):
         verdict = policy.run("data")
@@ -220,7 +180,7 @@ async def receive(smtp: "EximSMTP") -> None:
         verdict = Verdict(Result.OK, where="data")
     apply_header_changes(smtp)
     if verdict.result in (Result.OK, Result.DISCARD):
-        await accepted(smtp, verdict, body)
+        await accepted(smtp, verdict, parsed.body)
     else:
         out = policy.fail("data", verdict, what="after DATA", sender_info=True)
         await smtp.write(out.lines)
@@ -252,23 +212,7 @@ def apply_header_changes(smtp: "EximSMTP") -> None:
     policy.removed_headers = []
 
 
-def received_header(smtp: "EximSMTP", now: float) -> tuple[str, str]:
-    from acl.builtins.variables import tod_full
-    from acl.expansion import expand
-
-    v = smtp.v
-    v["sender_rcvhost"] = TaintedStr(rcvhost(v))
-    if len(smtp.recipients) == 1:
-        v["received_for"] = TaintedStr(smtp.recipients[0])
-    try:
-        text = expand(str(option(smtp.ctx, "received_header_text")), smtp.ctx)
-    except AclError:
-        text = "Received: "
-    text = f"{text};\n\t{tod_full(time.localtime(now))}"
-    return _split(text)
-
-
-async def accepted(smtp: "EximSMTP", verdict: Verdict, body: str) -> None:
+async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     mid = policy.message_id
     fake = next((c for c in policy.controls if c.name in ("fakereject", "fakedefer")), None)
@@ -287,7 +231,7 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: str) -> None:
     if smtp.host_checking:  # whatever the reply was, as receive.c does
         smtp._writer.write(b"\n**** SMTP testing: that is not a real message id!\n\n")
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
-               for n, val in ctx.headers) + len(b"\n") + len(body.encode("utf-8", "surrogateescape"))
+               for n, val in ctx.headers) + len(b"\n") + len(body)
     sender = smtp.sender or "<>"
     line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
     msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
