@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from acl.config.model import Condition
+from acl.dkim.conditions import dkim_signers, dkim_status
 from acl.dnslists.conditions import dnslists, verify_dns
 from acl.engine import modifiers as M
 from acl.engine.controls import NOT_SMTP, only
@@ -253,8 +254,10 @@ CONDITIONS: dict[str, CondSpec] = {
     # Later work: DNS lists, SPF, DMARC, DKIM, rate limits, content scanning.
     "spf": CondSpec(True, False, SPF_FORBIDS, spf_condition),
     "spf_guess": CondSpec(True, False, SPF_FORBIDS, spf_guess_condition),
-    "dmarc_status": _unsupported(), "dkim_signers": _unsupported(),
-    "dkim_status": _unsupported(), "seen": _unsupported(),
+    "dmarc_status": _unsupported(),
+    "dkim_signers": CondSpec(True, False, only("dkim"), dkim_signers),
+    "dkim_status": CondSpec(True, False, only("dkim"), dkim_status),
+    "seen": _unsupported(),
     "malware": _unsupported(), "spam": _unsupported(), "regex": _unsupported(False),
     "mime_regex": _unsupported(False), "decode": _unsupported(),
 }
@@ -325,7 +328,10 @@ def _verify(frame: Frame, arg: str) -> Result:
         state.log_msg = "bcc recipient detected"
         return Result.FAIL
     if vtype == "header_sender":
-        return Result.OK if _header_sender(ctx) else Result.FAIL
+        if _header_sender(ctx):
+            return Result.OK
+        state.log_msg = "there is no valid sender in any header line"
+        return Result.FAIL
     if vtype in ("sender", "recipient"):
         given = first.partition("=")[2].strip() if "=" in first else _v(frame, "sender_address")
         if vtype == "sender" and not given:
@@ -343,24 +349,6 @@ def _header_result(frame: Frame, err: str | None) -> Result:
     frame.state.log_msg = err
     frame.state.ctx.variables["acl_verify_message"] = err
     return Result.FAIL
-
-
-def _helo_verified(frame: Frame) -> bool:
-    """HELO is verified when it is the client's IP literal or its looked-up host
-    name (no DNS here); local SMTP (no client address) always verifies."""
-    ctx = frame.state.ctx
-    if "helo_verified" in ctx.extra:
-        return bool(ctx.extra["helo_verified"])
-    ip = _v(frame, "sender_host_address")
-    if not ip:
-        return True
-    helo = _v(frame, "sender_helo_name")
-    if helo.startswith("[") and helo.endswith("]"):
-        lit = helo[1:-1]
-        lit = lit[5:] if lit.lower().startswith("ipv6:") else lit
-        return lit.lower() == ip.lower()
-    name = _v(frame, "sender_host_name")
-    return bool(helo) and helo.lower() == name.lower()
 
 
 def _header_addresses(value: str) -> list[tuple[str, str | None, str]]:
@@ -457,7 +445,12 @@ def _not_blind(ctx: object, case_sensitive: bool) -> bool:
 
 
 def _header_sender(ctx: object) -> bool:
-    """Without routers, an address "verifies" when it parses and is qualified."""
+    """With no routers configured nothing verifies (Exim finds every address
+    unrouteable); with routers, which exim-acl cannot run, an address
+    "verifies" when it parses and is qualified."""
+    config = getattr(ctx, "config", None)
+    if config is not None and not config.sections.get("routers"):
+        return False
     for name, value in getattr(ctx, "headers", []):
         if name.strip().lower() in ("sender", "reply-to", "from"):
             if any(a and err == "" for _, a, err in _header_addresses(value)):

@@ -63,3 +63,52 @@ def resolver(ctx: Any = None) -> Resolver:
     from acl.dnslists.resolver import DnsResolver
 
     return DnsResolver() if config_for(ctx).nameservers else NoDns()
+
+
+MX_ITEMS = ("@mx_any", "@mx_primary", "@mx_secondary")
+
+
+def is_mx_item(item: str) -> bool:
+    """``@mx_any``, ``@mx_primary``, ``@mx_secondary``, each with an optional
+    ``/ignore=<host list>``."""
+    return item.partition("/")[0] in MX_ITEMS
+
+
+def match_mx(ctx: Any, item: str, domain: str, local_ips: set[str]) -> bool:
+    """Whether ``domain`` matches the ``@mx_*`` ``item``: one of its MX targets
+    is this host (an address in ``local_ips``), among the most preferred
+    (``primary``), only among the others (``secondary``) or either (``any``).
+    Target addresses matching the ``/ignore=`` host list do not count. A
+    temporary DNS failure raises :class:`acl.errors.LookupDefer`."""
+    import ipaddress
+
+    base, _, option = item.partition("/")
+    ignore = option[7:] if option[:7].lower() == "ignore=" else ""
+    dns = resolver(ctx)
+    records = dns.mx(ctx, domain) or []
+
+    def norm(a: str) -> Any:
+        try:
+            return ipaddress.ip_address(a.partition("%")[0])
+        except ValueError:
+            return None
+
+    local = {norm(a) for a in local_ips} - {None}
+    best = min((p for p, _ in records), default=0)
+    hits: list[int] = []
+    for pref, target in records[:100]:
+        for a in (dns.addresses(ctx, target) or [])[:100]:
+            if norm(a) in local and not (ignore and _ignored(ctx, a, ignore)):
+                hits.append(pref)
+                break
+    which = base[4:]
+    if which == "any":
+        return bool(hits)
+    primary = best in hits
+    return primary if which == "primary" else bool(hits) and not primary
+
+
+def _ignored(ctx: Any, address: str, hostlist: str) -> bool:
+    from acl.runtime.lists import match_ip
+
+    return bool(match_ip(ctx, address, hostlist))

@@ -6,6 +6,9 @@ with ``logwrite`` make variables and outcomes visible in the LOG: lines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+STDLIB = Path(__file__).resolve().parents[2] / "stdlib" / "dnsbl.conf"
 
 HEAD = """primary_hostname = mx.example.test
 acl_smtp_rcpt = rcpt
@@ -155,4 +158,18 @@ CASES: list[Case] = [
          rcpts=("a@loopmx.hosts.test", "b@secmx.hosts.test")),
     Case("mx-ignore", "  accept domains = @mx_any/ignore=127.0.0.1\n  deny message = ignored\n",
          rcpts=("a@loopmx.hosts.test",)),
+    *[Case(f"stdlib-{n}", f"  require acl = dnsbl_policy\n  accept\n.include {STDLIB}\n", ip, options=opts,
+           sender=sender)
+      for n, ip, opts, sender in (
+          ("listed", "192.0.2.1", "DNSBL_IP_LISTS = broken.test : bl.test", "u@clean.example"),
+          ("clean", "192.0.2.99", "DNSBL_IP_LISTS = broken.test : bl.test", "u@clean.example"),
+          ("defer", "192.0.2.99", "DNSBL_IP_LISTS = broken.test : bl.test\nDNSBL_DEFER_UNKNOWN = yes",
+           "u@clean.example"),
+          ("domain", "192.0.2.99", "DNSBL_DOMAIN_LISTS = bl.test/$sender_address_domain",
+           "u@spammer.example"),
+          ("reverse", "192.0.2.99", "DNSBL_REQUIRE_REVERSE = yes", "u@clean.example"),
+          ("reverse-defer", "198.51.100.10", "DNSBL_REQUIRE_REVERSE = yes", "u@clean.example"),
+          ("warn", "192.0.2.4", "DNSBL_WARN_LISTS = bl.test\nDNSBL_EXEMPT_HOSTS = 192.0.2.1",
+           "u@clean.example"),
+      )],
 ]
