@@ -28,6 +28,18 @@ def _session(args: list[str]) -> NoReturn:
     sys.exit(session_main(args))
 
 
+def _serve(args: list[str]) -> NoReturn:
+    from acl.cli.serve import serve_main
+
+    sys.exit(serve_main(args))
+
+
+def _queue(args: list[str]) -> NoReturn:
+    from acl.cli.serve import queue_main
+
+    sys.exit(queue_main(args))
+
+
 def _group() -> Any:
     import click
 
@@ -53,6 +65,16 @@ def _group() -> Any:
     def session(args: tuple[str, ...]) -> None:
         _session(list(args))
 
+    @cli.command(context_settings=passthrough, help="Run the SMTP server (acl serve --help).")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def serve(args: tuple[str, ...]) -> None:
+        _serve(list(args))
+
+    @cli.command(context_settings=passthrough, help="List or remove spooled messages (acl queue --help).")
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def queue(args: tuple[str, ...]) -> None:
+        _queue(list(args))
+
     return cli
 
 
@@ -64,6 +86,10 @@ def main(argv: list[str] | None = None) -> None:
         _check(args[1:], "acl check")
     if args[:1] == ["session"]:
         _session(args[1:])
+    if args[:1] == ["serve"]:
+        _serve(args[1:])
+    if args[:1] == ["queue"]:
+        _queue(args[1:])
     _group().main(args=args, prog_name="acl")
 
 

@@ -1,0 +1,326 @@
+"""The daemon: listening sockets from daemon_smtp_ports / local_interfaces
+(or --listen), Exim's connection limits, the spool and the delivery worker,
+SIGHUP reload (a bad configuration keeps the old one serving) and SIGTERM
+shutdown (sessions get a grace period, then 421)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from acl.errors import AclError
+from acl.runtime.values import TaintedStr
+from acl.serve.deliver import Deliverer
+from acl.serve.listen import Listen, listen_addresses
+from acl.serve.mainlog import MainLog
+from acl.serve.protocol import ServeSMTP, install
+from acl.smtp.logs import message_id
+from acl.spool import Envelope, Spool
+
+MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
+
+
+def _int(v: Any, default: int) -> int:
+    from acl.smtp.options import read_size
+
+    if v is None:
+        return default
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, (int, float)):
+        return int(v)
+    got = read_size(str(v))
+    return default if got is None else got
+
+
+@dataclass
+class State:
+    """What one configuration gives: replaced as a whole on SIGHUP."""
+
+    config: Any
+    engine: Any
+    path: str | None
+    spool_directory: str
+    log_template: str | None
+    accept_max: int = 20
+    accept_reserve: int = 0
+    receive_timeout: float = 300.0
+    backlog: int = 20
+    queue_only: bool = False
+    listen: list[Listen] = field(default_factory=list)
+
+
+def load_state(path: str, defines: dict[str, str], listen_override: list[str],
+               foreground: bool) -> State:
+    """Read and check a configuration (raises ConfigError / AclError)."""
+    from acl.builtins import load_all
+    from acl.config import load_config
+    from acl.engine import Engine
+
+    load_all()
+    config = load_config(path, defines=defines)
+    opts = config.options
+    spool_dir = str(opts.get("spool_directory") or "/var/spool/exim-acl")
+    log_path = opts.get("log_file_path")
+    if not log_path:
+        log_path = None if foreground else os.path.join(spool_dir, "log", "%slog")
+    return State(
+        config=config, engine=Engine(config), path=path, spool_directory=spool_dir,
+        log_template=log_path, accept_max=_int(opts.get("smtp_accept_max"), 20),
+        accept_reserve=_int(opts.get("smtp_accept_reserve"), 0),
+        receive_timeout=float(_int(opts.get("smtp_receive_timeout"), 300)),
+        backlog=_int(opts.get("smtp_connect_backlog"), 20),
+        queue_only=bool(opts.get("queue_only", False)),
+        listen=listen_addresses(opts, listen_override))
+
+
+class Server:
+    def __init__(self, state: State, *, reload: Callable[[], State] | None = None,
+                 peer_override: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
+                 grace: float = 10.0) -> None:
+        install()
+        self.state = state
+        self._reload = reload
+        self.peer_override = peer_override
+        self.grace = grace
+        self.mainlog = MainLog(state.log_template)
+        self.spool = Spool(state.spool_directory)
+        self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
+        self.servers: list[asyncio.AbstractServer] = []
+        self.sessions: set[ServeSMTP] = set()
+        self.per_host: dict[str, int] = {}
+        self.claimed: set[str] = set()
+        self.io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="spool")
+        self.delivery_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
+        self.to_deliver: asyncio.Queue[str] | None = None
+        self.stopping: asyncio.Event | None = None
+        self.bound: list[tuple[str, int]] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.sessions)
+
+    def log(self, text: str) -> None:
+        self.mainlog.write(text)
+
+    # -- start and stop ------------------------------------------------------
+
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.to_deliver = asyncio.Queue()
+        self.stopping = asyncio.Event()
+        self.spool.create()
+        self.spool.tidy()
+        st = self.state
+        for addr in st.listen:
+            srv = await self.loop.create_server(lambda: ServeSMTP(self), addr.host, addr.port,
+                                                backlog=st.backlog, reuse_address=True)
+            self.servers.append(srv)
+            for sock in srv.sockets:
+                name = sock.getsockname()
+                self.bound.append((str(name[0]), int(name[1])))
+        shown = " ".join(f"[{h}]:{p}" for h, p in self.bound)
+        self.log(f"exim-acl daemon started: pid={os.getpid()}, listening for SMTP on {shown}")
+        self.loop.create_task(self.delivery_worker())
+        for mid in self.spool.ids():  # what a previous run left: a queue run
+            self.to_deliver.put_nowait(mid)
+
+    def install_signals(self) -> None:
+        self.loop.add_signal_handler(signal.SIGHUP, lambda: self.loop.create_task(self.reload()))
+        self.loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
+        self.loop.add_signal_handler(signal.SIGINT, self.stopping.set)
+
+    async def serve(self) -> None:
+        await self.start()
+        self.install_signals()
+        await self.stopping.wait()
+        await self.shutdown("SIGTERM or SIGINT received")
+
+    async def shutdown(self, why: str) -> None:
+        self.log(f"exim-acl daemon stopping: {why}")
+        for srv in self.servers:
+            srv.close()
+        deadline = time.monotonic() + self.grace
+        while self.sessions and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for _ in range(200):  # those writing a message get to finish it
+            pending = [s for s in list(self.sessions) if not s.terminate()]
+            if not any(s.spooling for s in pending):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0)
+        self.delivery_pool.shutdown(wait=True)
+        self.io.shutdown(wait=True)
+        self.mainlog.close()
+
+    async def reload(self) -> None:
+        if self._reload is None:
+            return
+        self.log(f"pid {os.getpid()}: SIGHUP received: reloading configuration")
+        try:
+            state = await self.loop.run_in_executor(self.io, self._reload)
+        except AclError as e:
+            self.log(f"configuration reload failed, old configuration kept: {e.message}")
+            return
+        except OSError as e:
+            self.log(f"configuration reload failed, old configuration kept: {e}")
+            return
+        self.state = state
+        self.mainlog.template = state.log_template
+        self.mainlog.reopen()
+        self.log("configuration reloaded")
+
+    # -- connections ---------------------------------------------------------
+
+    def peer_of(self, transport: Any) -> tuple[str, int]:
+        peer = transport.get_extra_info("peername") or ("", 0)
+        got = (str(peer[0]), int(peer[1]))
+        return self.peer_override(got) if self.peer_override else got
+
+    def admit(self, proto: ServeSMTP) -> tuple[str, str] | None:
+        """daemon.c's checks before a connection gets a process: the
+        (reply, log line) of a refusal, or None after counting it in."""
+        st, ip = proto.state, proto.peer[0]
+        who = f"[{ip}]"
+        if st.accept_max > 0 and self.count >= st.accept_max:
+            return ("421 Too many concurrent SMTP connections; please try again later.",
+                    f"Connection from {who} refused: too many connections")
+        per_host = self.max_per_host(proto)
+        if per_host > 0 and self.per_host.get(ip, 0) >= per_host:
+            return ("421 Too many concurrent SMTP connections from this IP address; please try "
+                    "again later.", f"Connection from {who} refused: too many connections from "
+                    "that IP address")
+        self.sessions.add(proto)
+        self.per_host[ip] = self.per_host.get(ip, 0) + 1
+        return None
+
+    def max_per_host(self, proto: ServeSMTP) -> int:
+        """smtp_accept_max_per_host is expanded for the client."""
+        raw = proto.state.config.options.get("smtp_accept_max_per_host")
+        if raw is None or raw == "":
+            return 0
+        if isinstance(raw, int):
+            return raw
+        from acl.expansion import expand
+        from acl.runtime.context import ExpansionContext
+
+        ctx = ExpansionContext(config=proto.state.config)
+        ctx.variables["sender_host_address"] = TaintedStr(proto.peer[0])
+        try:
+            return _int(expand(str(raw), ctx), 0)
+        except AclError as e:
+            self.log(f"expansion of smtp_accept_max_per_host failed: {e.message}")
+            return 0
+
+    def release(self, proto: ServeSMTP) -> None:
+        if proto in self.sessions:
+            self.sessions.discard(proto)
+            ip = proto.peer[0]
+            left = self.per_host.get(ip, 1) - 1
+            if left > 0:
+                self.per_host[ip] = left
+            else:
+                self.per_host.pop(ip, None)
+
+    def make_policy(self, proto: ServeSMTP) -> Any:
+        from acl.runtime.context import ExpansionContext
+        from acl.smtp.policy import Policy
+
+        st = proto.state
+        ctx = ExpansionContext(config=st.config)
+        ctx.allow_run = bool(ctx.option("expansion_allow_run", False))
+        if st.path:
+            ctx.extra["config_file"] = st.path
+        ip, port = proto.peer
+        local_ip, local_port = proto.local
+        ctx.variables.update(
+            sender_host_address=TaintedStr(ip), sender_host_port=TaintedStr(str(port)),
+            interface_address=local_ip, interface_port=str(local_port),
+            received_ip_address=local_ip, received_port=str(local_port))
+        return Policy(st.engine, ctx, self.log)
+
+    async def look_up_host(self, ctx: Any) -> None:
+        """host_lookup: the client's name, found without blocking the loop."""
+        from acl.smtp.options import host_in
+
+        if not ctx.option("host_lookup") or not host_in(ctx, "host_lookup"):
+            return
+        from acl.dns.hostname import ahost_name_lookup
+
+        try:
+            found = await ahost_name_lookup(ctx.variables["sender_host_address"], ctx)
+        except (AclError, OSError):
+            return
+        if found.status == "ok" and found.name:
+            ctx.variables["sender_host_name"] = TaintedStr(found.name)
+
+    # -- spool and delivery ----------------------------------------------------
+
+    def claim_id(self, mid: str) -> str:
+        """``mid`` unless this process already used it (two sessions in the
+        same half-millisecond): then a fresh one."""
+        now = time.time()
+        for n in range(MAX_ID_TRIES):
+            if mid and mid not in self.claimed and not self.spool.exists(mid):
+                self.claimed.add(mid)
+                return mid
+            mid = message_id(now + (n + 1) * 0.0005)
+        raise AclError("no free message id")
+
+    def unclaim(self, mid: str) -> None:
+        self.claimed.discard(mid)
+
+    async def store(self, env: Envelope, message: bytes) -> None:
+        fut = self.loop.run_in_executor(self.io, self.spool.store, env, message)
+        if not (env.frozen or env.queued):
+            # Queued even if this session is cancelled while the write finishes.
+            fut.add_done_callback(lambda f: f.exception() is None and self.queue(env.id))
+        await fut
+
+    def queue(self, mid: str) -> None:
+        if self.to_deliver is not None:
+            self.to_deliver.put_nowait(mid)
+
+    async def delivery_worker(self) -> None:
+        assert self.to_deliver is not None
+        deliverer = None
+        while True:
+            mid = await self.to_deliver.get()
+            st = self.state
+            if deliverer is None or deliverer.config is not st.config:
+                deliverer = Deliverer(self.spool, st.config, self.log)
+            try:
+                await self.loop.run_in_executor(self.delivery_pool, deliverer.run, mid)
+            except RuntimeError:  # the pool is shut down: stopping
+                return
+            except Exception as e:  # a bad message must not stop deliveries
+                self.log(f"{mid} delivery error: {type(e).__name__}: {e}")
+
+
+def run(state: State, reload: Callable[[], State] | None, grace: float = 10.0) -> int:
+    try:
+        import uvloop  # type: ignore[import-not-found]
+    except ImportError:
+        uvloop = None
+    server = Server(state, reload=reload, grace=grace)
+    try:
+        if uvloop is not None:
+            uvloop.run(server.serve())
+        else:
+            asyncio.run(server.serve())
+    except OSError as e:
+        server.log(f"daemon failed: {e}")
+        return 1
+    return 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])

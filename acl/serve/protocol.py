@@ -1,0 +1,212 @@
+"""One network connection: the dialogue of ``acl session`` (EximSMTP,
+unchanged) with what a daemon adds around it: the connection limits of
+daemon.c, smtp_receive_timeout, the host-name lookup done without blocking,
+and the spool write that must happen before the 250 after DATA."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from acl.engine import Result
+from acl.smtp import data as msgdata
+from acl.smtp.server import Drop, EximSMTP
+from acl.spool import Envelope, SpoolError
+
+if TYPE_CHECKING:
+    from acl.serve.daemon import Server, State
+
+
+class _NoPolicy:
+    """Stands in until the connection is known (the Policy needs the peer)."""
+
+    ctx: Any = None
+
+
+class TimedReader:
+    """The protocol's stream reader with smtp_receive_timeout on every read."""
+
+    def __init__(self, inner: asyncio.StreamReader, proto: "ServeSMTP") -> None:
+        self.inner = inner
+        self.proto = proto
+
+    @property
+    def _buffer(self) -> Any:  # LineReader.pending() looks here
+        return self.inner._buffer
+
+    async def read(self, n: int) -> bytes:
+        limit = self.proto.state.receive_timeout
+        if limit <= 0:
+            return await self.inner.read(n)
+        try:
+            async with asyncio.timeout(limit):
+                return await self.inner.read(n)
+        except TimeoutError:
+            await self.proto.timed_out()
+            raise Drop from None
+
+
+class ServeSMTP(EximSMTP):
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self.state: "State" = server.state  # the configuration at connect time
+        super().__init__(_NoPolicy(), host_checking=False, loop=server.loop)  # type: ignore[arg-type]
+        self.last_code = ""
+        self.spooling = False
+        self.terminating = False
+        self.peer: tuple[str, int] = ("", 0)
+        self.local: tuple[str, int] = ("", 0)
+
+    # aiosmtpd's own idle timer would close sessions at 300 s whatever the
+    # configuration says; smtp_receive_timeout is applied per read instead.
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        if self._timeout_handle is None:  # aiosmtpd cancels it when the connection goes
+            self._timeout_handle = self.loop.call_later(1e9, lambda: None)
+
+    def _timeout_cb(self) -> None:  # pragma: no cover - never armed
+        pass
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.peer = self.server.peer_of(transport)
+        sock = transport.get_extra_info("sockname") or ("", 0)
+        self.local = (str(sock[0]), int(sock[1]))
+        super().connection_made(transport)
+        self._reader = TimedReader(self._reader, self)  # type: ignore[assignment]
+
+    async def write(self, lines: list[str]) -> None:
+        if lines:
+            self.last_code = lines[-1][:3]
+        await super().write(lines)
+
+    # -- the session --------------------------------------------------------
+
+    async def _handle_client(self) -> None:
+        server = self.server
+        refusal = server.admit(self)
+        if refusal is not None:
+            reply, log = refusal
+            server.log(log)
+            if self.transport is not None:
+                self.transport.write(reply.encode() + b"\r\n")
+                self.transport.close()
+            return
+        try:
+            self.policy = server.make_policy(self)
+            self.ctx = self.policy.ctx
+            await server.look_up_host(self.ctx)
+            if not self.reserve_ok():
+                return
+            await super()._handle_client()
+        finally:
+            server.release(self)
+
+    def reserve_ok(self) -> bool:
+        """smtp_accept_reserve (checked in smtp_start_session, as Exim does)."""
+        st, server = self.state, self.server
+        from acl.smtp.options import host_in
+
+        connected = server.count - 1
+        if st.accept_reserve <= 0 or st.accept_max <= 0 or \
+                connected < st.accept_max - st.accept_reserve or host_in(self.ctx, "smtp_reserve_hosts"):
+            return True
+        server.log(f"temporarily refused connection from {self.policy.host(False)}: not in reserve "
+                   f"list: connected={connected} max={st.accept_max} reserve={st.accept_reserve}")
+        if self.transport is not None:
+            self.transport.write(f"421 {self.active_hostname}: Too many concurrent SMTP connections; "
+                                 "please try again later\r\n".encode())
+            self.transport.close()
+        return False
+
+    async def timed_out(self) -> None:
+        host = self.active_hostname
+        if self.last_code == "354":
+            self.log(f"SMTP data timeout (message abandoned) on connection from "
+                     f"{self.policy.host(False)} F=<{self.sender or ''}>")
+            await self.notquit("data-timeout",
+                               f"421 {host} SMTP incoming data timeout - closing connection.")
+        else:
+            self.log(f"SMTP command timeout on connection from {self.policy.host(False)}")
+            await self.notquit("command-timeout",
+                               f"421 {host}: SMTP command timeout - closing connection")
+
+    def terminate(self) -> bool:
+        """SIGTERM after the grace period: 421 and end, unless a message is
+        being written to the spool (then it is left to finish)."""
+        if self.spooling or self._handler_coroutine is None or self._handler_coroutine.done():
+            return False
+        self.terminating = True
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(f"421 {self.active_hostname}: Service not available - "
+                                 "closing connection\r\n".encode())
+        self._handler_coroutine.cancel()
+        return True
+
+    # -- the spool write before 250 ------------------------------------------
+
+    async def store_message(self, verdict: Any, body: bytes | str) -> bool:
+        """Called by the DATA acceptance just before it replies: the message
+        goes to the spool (False: it could not, and the client was told)."""
+        policy, ctx, v = self.policy, self.ctx, self.v
+        if verdict.result == Result.DISCARD or not self.recipients:
+            return True
+        mid = self.server.claim_id(policy.message_id)
+        if mid != policy.message_id:
+            self.renumber(policy.message_id, mid)
+        message = b"".join(msgdata.header_text(n, val).encode("utf-8", "surrogateescape")
+                           for n, val in ctx.headers) + b"\n" + _bytes(body)
+        env = Envelope(
+            id=mid, sender=self.sender or "", recipients=list(self.recipients),
+            received=time.time(), protocol=v.get("received_protocol", "smtp"),
+            host_address=self.peer[0], host_port=str(self.peer[1]),
+            host_name=str(v.get("sender_host_name") or ""),
+            helo_name=str(v.get("sender_helo_name") or ""),
+            interface_address=self.local[0], interface_port=str(self.local[1]),
+            size=len(message), frozen=policy.has_control("freeze"),
+            queued=policy.has_control("queue") or self.state.queue_only,
+            acl_vars={k: str(val) for k, val in ctx.acl_vars.items()})
+        self.spooling = True
+        try:
+            await self.server.store(env, message)
+        except SpoolError as e:
+            self.log(f"spool write error: {e}")
+            await self.say("451 Error while writing spool file")
+            policy.message_id = ""
+            self.reset()
+            return False
+        finally:
+            self.spooling = False
+            self.server.unclaim(mid)
+        return True
+
+    def renumber(self, old: str, new: str) -> None:
+        """Another message of this process got the same id in the same
+        half-millisecond: use a fresh one everywhere the old one was shown."""
+        self.policy.message_id = new
+        self.v.update(message_id=new, message_exim_id=new)
+        self.ctx.headers = [(n, val.replace(f"id {old}", f"id {new}", 1))
+                            if n.lower() == "received" and f"id {old}" in val else (n, val)
+                            for n, val in self.ctx.headers]
+
+
+def _bytes(body: bytes | str) -> bytes:
+    return body if isinstance(body, bytes) else body.encode("utf-8", "surrogateescape")
+
+
+_original_accepted = msgdata.accepted
+
+
+async def _accepted(smtp: Any, verdict: Any, body: bytes | str) -> None:
+    store = getattr(smtp, "store_message", None)
+    if store is not None and not await store(verdict, body):
+        return
+    await _original_accepted(smtp, verdict, body)
+
+
+def install() -> None:
+    """acl/smtp has no hook between the DATA decision and its 250 yet; put
+    one there (inert for protocols without store_message, such as acl
+    session's)."""
+    if msgdata.accepted is not _accepted:
+        msgdata.accepted = _accepted
+
