@@ -101,6 +101,7 @@ class Server:
         self.to_deliver: asyncio.Queue[str] | None = None
         self.stopping: asyncio.Event | None = None
         self.bound: list[tuple[str, int]] = []
+        self.worker: asyncio.Task[None] | None = None
 
     @property
     def count(self) -> int:
@@ -127,7 +128,7 @@ class Server:
                 self.bound.append((str(name[0]), int(name[1])))
         shown = " ".join(f"[{h}]:{p}" for h, p in self.bound)
         self.log(f"exim-acl daemon started: pid={os.getpid()}, listening for SMTP on {shown}")
-        self.loop.create_task(self.delivery_worker())
+        self.worker = self.loop.create_task(self.delivery_worker())
         for mid in self.spool.ids():  # what a previous run left: a queue run
             self.to_deliver.put_nowait(mid)
 
@@ -155,6 +156,9 @@ class Server:
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0)
+        if self.worker is not None:
+            self.worker.cancel()
+            await asyncio.gather(self.worker, return_exceptions=True)
         self.delivery_pool.shutdown(wait=True)
         self.io.shutdown(wait=True)
         self.mainlog.close()
