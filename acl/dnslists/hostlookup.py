@@ -34,7 +34,7 @@ def lookup_host_name(ctx: Any, log: Log) -> str:
     if found.status == "ok" and found.name:
         v["sender_host_name"] = found.name
         v["host_lookup_failed"] = v["host_lookup_deferred"] = "0"
-        v["sender_host_dnssec"] = "1" if found.dnssec else "0"
+        v["sender_host_dnssec"] = "yes" if found.dnssec else "no"
         return "ok"
     if found.status == "defer":
         v["host_lookup_deferred"] = "1"
