@@ -21,8 +21,12 @@ INVALID = "(invalid)"  # libspf2's name of result 0; the list item for it is "in
 _CACHE_KEY = "spf.results"
 _CACHE_MAX = 64
 _LIST_MAX = 1000  # items examined in one condition's list
-# Exim 4.96 knows exactly these names (err_perm and err_temp match nothing).
 RESULT_NAMES = ("invalid", "neutral", "pass", "fail", "softfail", "none", "temperror", "permerror")
+# The 4.83-era names (Exim's spf.c of that time: err_temp = 6 = temperror,
+# err_perm = 7 = permerror; the seed's text swaps their descriptions). Exim 4.96
+# dropped them, so there they silently match nothing; the project keeps seed
+# names working (DIVERGENCES.md) and the linter suggests the current ones.
+OLD_NAMES = {"err_perm": "permerror", "err_temp": "temperror"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def matches(result: str, names: str) -> bool:
         negate = item.startswith("!")
         if negate:
             item = item[1:]
+        item = OLD_NAMES.get(item, item)
         if negate != (item == name):
             return True
     return False
