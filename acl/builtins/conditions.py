@@ -9,7 +9,6 @@ import base64
 import hashlib
 import hmac
 import os
-import re
 from typing import Any, Callable
 
 from acl.builtins.registry import condition
@@ -391,14 +390,3 @@ def ldapauth(ctx: Any, query: str) -> bool:
         return False
     raise ExpansionError('support for "ldapauth" not compiled')
 
-
-_SRS = re.compile(r"^SRS[01]=", re.IGNORECASE)
-
-
-@condition("inbound_srs", nargs=2)
-def inbound_srs(ctx: Any, local_part: str, secret: str) -> bool:
-    """True if the local part is a valid SRS-encoded address (SRS is not
-    supported: anything that is not in SRS form is simply false)."""
-    if not _SRS.match(local_part):
-        return False
-    raise ExpansionError('support for "inbound_srs" not compiled')
