@@ -162,9 +162,10 @@ def serve_main(argv: list[str], err: IO[str] = sys.stderr) -> int:
     return daemon.run(state, load, o.grace)
 
 
-def queue_main(argv: list[str], out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def queue_main(argv: list[str], out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     from acl.spool import Spool, SpoolError, summary
 
+    out, err = out or sys.stdout, err or sys.stderr
     o = None
     try:
         o = parse(argv)

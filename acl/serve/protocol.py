@@ -196,11 +196,11 @@ def _bytes(body: bytes | str) -> bytes:
 _original_accepted = msgdata.accepted
 
 
-async def _accepted(smtp: Any, verdict: Any, body: bytes | str) -> None:
+async def _accepted(smtp: Any, verdict: Any, body: bytes | str, *rest: Any) -> None:
     store = getattr(smtp, "store_message", None)
     if store is not None and not await store(verdict, body):
         return
-    await _original_accepted(smtp, verdict, body)
+    await _original_accepted(smtp, verdict, body, *rest)
 
 
 def install() -> None:

@@ -129,7 +129,14 @@ class Subprocess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout)
+            self.output = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait()
+            self.output = self.proc.communicate()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to tidy anything."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.output = self.proc.communicate()
