@@ -155,6 +155,13 @@ async def receive(smtp: "EximSMTP") -> None:
         from acl.smtp.server import Drop
 
         raise Drop
+    await process(smtp, msg, mid)
+
+
+async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "") -> None:
+    """A complete message (DATA or BDAT): size check, headers and variables,
+    the DATA ACL, reply and log. ``chunk_line`` goes before a BDAT success reply."""
+    policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     policy.message_id = mid
     v.update(message_id=mid, message_exim_id=mid)
     if smtp.size_limit > 0 and msg.size > smtp.size_limit:
@@ -171,8 +178,10 @@ async def receive(smtp: "EximSMTP") -> None:
     # A bare LF is data, not a line end (Exim's smuggling defence): only the
     # reader knows which body lines really ended in CR LF.
     v.update(recipients=TaintedStr(", ".join(smtp.recipients)),
-             recipients_count=str(len(smtp.recipients)), body_linecount=str(msg.body_lines),
-             message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
+             recipients_count=str(len(smtp.recipients)))
+    if not smtp.chunked:
+        v.update(body_linecount=str(msg.body_lines),
+                 message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
     apply_header_changes(smtp)  # what earlier ACLs added or removed
     if policy.acl_option("data"):
         verdict = policy.run("data")
@@ -180,7 +189,7 @@ async def receive(smtp: "EximSMTP") -> None:
         verdict = Verdict(Result.OK, where="data")
     apply_header_changes(smtp)
     if verdict.result in (Result.OK, Result.DISCARD):
-        await accepted(smtp, verdict, parsed.body)
+        await accepted(smtp, verdict, parsed.body, chunk_line)
     else:
         out = policy.fail("data", verdict, what="after DATA", sender_info=True)
         await smtp.write(out.lines)
@@ -212,9 +221,11 @@ def apply_header_changes(smtp: "EximSMTP") -> None:
     policy.removed_headers = []
 
 
-async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> None:
+async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: str) -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     mid = policy.message_id
+    if chunk_line:
+        await smtp.say(chunk_line)
     fake = next((c for c in policy.controls if c.name in ("fakereject", "fakedefer")), None)
     if fake is not None:
         from acl.engine.messages import message_code, reply_lines, split_message
@@ -233,7 +244,7 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> None:
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
                for n, val in ctx.headers) + len(b"\n") + len(body)
     sender = smtp.sender or "<>"
-    line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')} S={size}"
+    line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')}{' K' if smtp.chunked else ''} S={size}"
     msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
     if msgid is not None:
         line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
@@ -263,5 +274,104 @@ def blackhole(smtp: "EximSMTP", verdict: Verdict) -> None:
 
 
 async def bdat(smtp: "EximSMTP", arg: str) -> None:
-    """BDAT is advertised (CHUNKING) but not implemented here yet."""
-    await smtp.synprot(503, "BDAT command used when CHUNKING not advertised")
+    """BDAT (CHUNKING): chunks of exact size, no dot-stuffing, no predata
+    ACL; other commands are refused until the LAST chunk."""
+    if not smtp.chunking:
+        await smtp.synprot(503, "BDAT command used when CHUNKING not advertised")
+        return
+    parsed = bdat_args(arg)
+    if parsed is None:
+        await smtp.synprot(501, "missing size for BDAT command")
+        return
+    size, last = parsed
+    if not smtp.discarded and not smtp.recipients:
+        assert smtp.lines is not None
+        await smtp.lines.read_exact(size)  # the chunk is thrown away
+        await smtp.no_recipients("BDAT")
+        return
+    mid = message_id(smtp.ctx.clock())
+    smtp.chunked = True
+    raw = bytearray()
+    for _ in range(MAX_CHUNKS):
+        assert smtp.lines is not None
+        chunk = await smtp.lines.read_exact(size)
+        raw += chunk[:max(0, MAX_STORED - len(raw))]
+        if len(chunk) < size:
+            await lost_in_chunk(smtp, raw)
+            return
+        if last:
+            break
+        await smtp.say(f"250 {size} byte chunk received")
+        nxt = await next_chunk(smtp, raw)
+        if nxt is None:
+            return
+        size, last = nxt
+    msg = chunked_message(bytes(raw))
+    if msg is None:
+        await smtp.say("552 Message header not CRLF terminated")
+        smtp.policy.log(f"rejected from <{smtp.sender}> {smtp.policy.host()}: "
+                        "Non-CRLF-terminated header, under CHUNKING: message abandoned")
+        smtp.reset()
+        return
+    total = msg.size + bytes(msg.data).count(b"\n")  # as sent, every line end a CR LF
+    await process(smtp, msg, mid, f"250- {size} byte chunk, total {total}")
+
+
+MAX_CHUNKS = 1_000_000  # BDAT commands in one message
+
+
+def bdat_args(arg: str) -> tuple[int, bool] | None:
+    words = arg.split()
+    if not words or not words[0].isdigit():
+        return None
+    return int(words[0]), len(words) > 1 and words[1].upper() == "LAST"
+
+
+async def next_chunk(smtp: "EximSMTP", raw: bytearray) -> tuple[int, bool] | None:
+    """After a non-LAST chunk only BDAT is allowed: the next BDAT's arguments,
+    or None when the connection ended."""
+    for _ in range(MAX_CHUNKS):
+        kind, line = await smtp.read_command()
+        if kind == "eof" or line is None:
+            await lost_in_chunk(smtp, raw)
+            return None
+        text = line.decode("utf-8", "surrogateescape")
+        if text[:4].lower() == "bdat" and (len(text) == 4 or text[4] == " "):
+            parsed = bdat_args(text[4:])
+            if parsed is not None:
+                return parsed
+        if text.lower() == "quit":
+            await smtp.say(f"221 {smtp.active_hostname} closing connection")
+        else:
+            await smtp.say("503 only BDAT permissible after non-LAST BDAT")
+    return None
+
+
+async def lost_in_chunk(smtp: "EximSMTP", raw: bytearray) -> None:
+    from acl.smtp.server import Drop
+
+    where = " (after header)" if raw.endswith(b"\n") else " (header)"
+    if b"\r\n\r\n" in raw or raw.startswith(b"\r\n"):
+        where = ""
+    await smtp.say("421 Lost incoming connection")
+    smtp.policy.log(f"SMTP connection from {smtp.policy.host(False)} lost while reading "
+                    f"message data{where}")
+    await smtp.notquit("connection-lost")
+    raise Drop
+
+
+def chunked_message(raw: bytes) -> Received | None:
+    """The chunks as stored: CR LF becomes LF, a message not ending in a line
+    end gets one; a bare LF in the header section abandons the message
+    (None), while in the body it ends a line."""
+    head_end = raw.find(b"\r\n\r\n")
+    head = raw if head_end < 0 else raw[:head_end + 2]
+    if raw.startswith(b"\r\n"):
+        head = b""
+    if b"\n" in head.replace(b"\r\n", b""):
+        return None
+    data = raw.replace(b"\r\n", b"\n")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return Received(data=bytearray(data), size=len(data), ended=True,
+                    in_header=head_end < 0 and not raw.startswith(b"\r\n"))

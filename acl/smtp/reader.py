@@ -35,3 +35,13 @@ class LineReader:
     def pending(self) -> bool:
         """Is input already waiting (the client did not wait for our reply)?"""
         return bool(self._buf) or bool(getattr(self._reader, "_buffer", b""))
+
+    async def read_exact(self, n: int) -> bytes:
+        """The next ``n`` bytes (a BDAT chunk); fewer only at end of input."""
+        while len(self._buf) < n and not self.eof:
+            data = await self._reader.read(max(READ_SIZE, min(n - len(self._buf), 1 << 20)))
+            if not data:
+                self.eof = True
+            self._buf += data
+        chunk, self._buf = self._buf[:n], self._buf[n:]
+        return chunk

@@ -82,6 +82,8 @@ class EximSMTP(SMTP):
         self.helo_seen = False
         self.esmtp = False
         self.pipelining = False
+        self.chunking = False  # CHUNKING was advertised in the EHLO reply
+        self.chunked = False  # the message arrived by BDAT (the log's K flag)
         self.dsn = False
         self.smtputf8 = False
         self.sender: str | None = None
@@ -319,6 +321,7 @@ class EximSMTP(SMTP):
 
     def reset(self) -> None:
         self.sender = None
+        self.chunked = False
         self.recipients = []
         self.discarded = False
         self.recipients_discarded = False
@@ -372,6 +375,7 @@ class EximSMTP(SMTP):
         self.v["sender_helo_name"] = TaintedStr(arg)
         self.esmtp = False
         self.pipelining = False
+        self.chunking = False
         user_msg = None
         if self.policy.acl_option("helo"):
             self.v["smtp_command_argument_data"] = TaintedStr(arg)
@@ -418,6 +422,7 @@ class EximSMTP(SMTP):
                 out.append("PIPECONNECT")
         if host_in(ctx, "chunking_advertise_hosts"):
             out.append("CHUNKING")
+            self.chunking = True
         if host_in(ctx, "tls_advertise_hosts"):
             out.append("STARTTLS")
         if option(ctx, "prdr_enable"):
@@ -599,16 +604,22 @@ class EximSMTP(SMTP):
     def bump(self, name: str) -> None:
         self.v[name] = str(int(self.v.get(name, "0")) + 1)
 
+    async def no_recipients(self, verb: str) -> bool:
+        """DATA or BDAT with no recipient accepted: Exim's 503 replies."""
+        if self.discarded or self.recipients:
+            return False
+        if self.rcpt_response_same and self.rcpt_response is not None:
+            await self.say("503-All RCPT commands were rejected with this error:")
+            parts = self.rcpt_response.split("\n")
+            await self.write([f"503-{p}" for p in parts])
+        if self.pipelining and self.last_was_rcpt:
+            await self.say(f"503 Valid RCPT command must precede {verb}")
+        else:
+            await self.synprot(503, f"valid RCPT command must precede {verb}")
+        return True
+
     async def cmd_data(self, arg: str) -> None:
-        if not self.discarded and not self.recipients:
-            if self.rcpt_response_same and self.rcpt_response is not None:
-                await self.say("503-All RCPT commands were rejected with this error:")
-                parts = self.rcpt_response.split("\n")
-                await self.write([f"503-{p}" for p in parts])
-            if self.pipelining and self.last_was_rcpt:
-                await self.say("503 Valid RCPT command must precede DATA")
-            else:
-                await self.synprot(503, "valid RCPT command must precede DATA")
+        if await self.no_recipients("DATA"):
             return
         if self.toomany and option(self.ctx, "recipients_max_reject"):
             self.sender = None
