@@ -125,6 +125,10 @@ class _Build:
 
     # ---- positions and messages
     def sp(self, tok: Any) -> Span:
+        if self.origin is None:
+            sp = _SPANS.get((tok.line, tok.column))
+            if sp is not None:
+                return sp
         return self.sp_at(tok.line or 1, tok.column or 1)
 
     def sp_at(self, line: int, col: int) -> Span:
@@ -191,10 +195,19 @@ class _Build:
     def operator(self, c: list[Any]) -> N.Operator:
         head = c[0]
         sp = self.sp(head)
-        if head.value[2:-1] in ITEM_NAMES:  # "${sg:..." is the item sg, not an operator
-            raise self.error(item_error(head.value[2:-1], 0, ":") or "", head)
+        if head.type == "OPLIT":  # "${name:plain text}" as one token
+            name, _, raw = head.value[2:-1].partition(":")
+            if name in ITEM_NAMES:
+                raise self.error(item_error(name, 0, ":") or "", head)
+            if not raw:
+                return N.Operator(name, N.Expansion((), raw, sp), sp)
+            inner = self.sp_at(head.line, head.column + len(name) + 3)
+            return N.Operator(name, N.Expansion((N.Text(raw, inner),), raw, sp), sp)
+        name = head.value[2:-1]
+        if name in ITEM_NAMES:  # "${sg:..." is the item sg, not an operator
+            raise self.error(item_error(name, 0, ":") or "", head)
         parts = c[1] if len(c) == 3 else ()
-        return N.Operator(head.value[2:-1], N.Expansion(parts, self.text[head.end_pos:c[-1].start_pos], sp), sp)
+        return N.Operator(name, N.Expansion(parts, self.text[head.end_pos:c[-1].start_pos], sp), sp)
 
     def item(self, c: list[Any]) -> N.Item:
         head = c[0]

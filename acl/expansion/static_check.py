@@ -10,33 +10,48 @@ from typing import Any, Iterator
 from acl.errors import ExpansionError
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
-from acl.source import Span
 
 
 def _no_check(ctx: Any) -> None:
     return None
 
 
-_NAMED = (N.Var, N.Operator, N.Item)  # the nodes whose names are checked
+_NAMELESS = (N.Text, N.Def, N.Header, N.Capture)  # nodes with no name to check, nothing inside
 
 
 def _names_nothing(root: Any) -> bool:
-    """Whether ``root`` holds no name to check (plain text, conditions on it)."""
+    """Whether ``root`` holds no name to check (plain text, conditions on it):
+    no variable, operator or item."""
+    if root is None:
+        return True
+    if type(root) is N.Expansion:  # the usual case: a brace argument
+        parts = root.parts
+        if not parts or (len(parts) == 1 and type(parts[0]) is N.Text):
+            return True
     stack = [root]
     for _ in range(1_000_000):  # bounded: nodes are finite, this is a guard
         if not stack:
             return True
         node = stack.pop()
-        if node is None or type(node) is N.Text:
+        t = type(node)
+        if node is None or t in _NAMELESS:
             continue
-        if isinstance(node, _NAMED):
+        if t is N.Expansion:
+            stack.extend(node.parts)
+        elif t is N.Simple or t is N.Nested:
+            stack.extend(node.args)
+        elif t is N.Not:
+            stack.append(node.cond)
+        elif t is N.AndOr:
+            stack.extend(node.conds)
+        elif t is N.If:
+            stack.extend((node.cond, node.yes, node.no))
+        elif t is N.Lookup:
+            stack.extend((node.key, node.source, node.yes, node.no))
+        elif t is N.ForAll or t is N.Filter:
+            stack.extend((node.list, node.cond))
+        else:  # a variable, operator or item
             return False
-        for name in node.__slots__:
-            v = getattr(node, name)
-            if type(v) is tuple:
-                stack.extend(v)
-            elif hasattr(v, "__slots__") and not isinstance(v, (str, Span)):
-                stack.append(v)
     return False
 
 
