@@ -204,29 +204,43 @@ def _this_host() -> str:
     return socket.getfqdn() or socket.gethostname()
 
 
-def local_interface_ips() -> set[str]:
-    """Addresses of this host's interfaces (loopback always counts)."""
-    ips = {"127.0.0.1", "::1"}
-    try:
-        for info in socket.getaddrinfo(socket.gethostname(), None):
-            ips.add(str(info[4][0]))
-    except OSError:
+@functools.lru_cache(maxsize=1)
+def local_interface_ips() -> frozenset[str]:
+    """Addresses of this host's interfaces, found once as Exim does at
+    start-up (its default local_interfaces listens on all of them)."""
+    ips = {"127.0.0.1"}
+    try:  # IPv6: the kernel's table, one address in hex per line
+        with open("/proc/net/if_inet6") as f:
+            for line in f.read().splitlines()[:1000]:
+                hexaddr = line.split()[0]
+                ips.add(str(ipaddress.IPv6Address(int(hexaddr, 16))))
+    except (OSError, ValueError, IndexError):
+        ips.add("::1")
+    try:  # IPv4: each interface's address (SIOCGIFADDR)
+        import fcntl
+        import struct
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            for _, name in socket.if_nameindex()[:1000]:
+                try:
+                    req = struct.pack("256s", name.encode()[:15])
+                    ips.add(socket.inet_ntoa(fcntl.ioctl(sock.fileno(), 0x8915, req)[20:24]))
+                except OSError:
+                    pass  # an interface without an IPv4 address
+    except (OSError, ImportError):
         pass
-    return ips
+    return frozenset(ips)
 
 
 def _domain_special(ctx: Any, item: str, subject: str) -> Found | None:
     if item == "@":
         host = lc(primary_hostname(ctx))
-        return Found(host) if subject == host else None
-    if item == "@[]":
+        return Found(host, (subject,)) if subject == host else None
+    if item == "@[]":  # an "IPv6:" tag in the literal is not looked through (checked with Exim)
         if subject.startswith("[") and subject.endswith("]"):
-            lit = subject[1:-1]
-            if lit[:5].lower() == "ipv6:":
-                lit = lit[5:]
-            addr = _subject_ip(lit)
-            if addr is not None and str(addr) in {str(_subject_ip(x)) for x in local_interface_ips()}:
-                return Found(item)
+            addr = _subject_ip(subject[1:-1])
+            if addr is not None and addr in {_subject_ip(x) for x in local_interface_ips()}:
+                return Found(item, (subject,))
         return None
     if item in ("@mx_any", "@mx_primary", "@mx_secondary"):
         return Found(item) if _mx_match(ctx, item[4:], subject) else None
@@ -370,13 +384,13 @@ def _check_file(ctx: Any, kind: str, path: str, s: _Subject, caseful: bool) -> t
 def _ends_negated(cl: CompiledList, caseful: bool) -> bool:
     """Whether a list no item matched counts as matched: its last item was
     negative. When that item is a file, Exim looks at the file's last line,
-    and only if the file item itself is positive."""
+    whose sense a negated file item turns round."""
     last = cl.entries[-1] if cl.entries else None
     if isinstance(last, _Item) and last.kind == "file":
         key = (cl.kind, last.text, caseful or bool(last.extra))
         hit = _FILE_CACHE.get(key)  # loaded (and its date checked) by the run just made
         loaded = hit[1] if hit is not None else _load_file(*key)
-        return not last.negated and loaded.last_negated
+        return last.negated != loaded.last_negated
     return cl.last_negated
 
 

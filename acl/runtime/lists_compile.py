@@ -133,8 +133,12 @@ def _parse_net(text: str) -> tuple[int, int, int] | None:
     None when ``text`` is not one. Parsed with inet_pton (C) rather than the
     ipaddress module: lists of a million networks are compiled item by item."""
     addr, slash, mask = text.partition("/")
-    if slash and not (mask.isdigit() and mask.isascii()):
-        return None
+    if slash:
+        # Read as strtol would: white space and a plus sign may lead, nothing
+        # may follow the digits, and an empty mask is /0 (checked with Exim).
+        mask = mask.lstrip(SPACE).removeprefix("+") if mask else "0"
+        if not (mask.isdigit() and mask.isascii()):
+            return None
     try:
         if ":" in addr:
             base, pct, scope = addr.partition("%")
