@@ -5,6 +5,7 @@ the arrival log line."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -175,6 +176,7 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
     v["sender_rcvhost"] = TaintedStr(rcvhost(v))
     ctx.headers = []
     apply_message(ctx, parsed, recipients=smtp.recipients)
+    submission_fixups(smtp)
     # A bare LF is data, not a line end (Exim's smuggling defence): only the
     # reader knows which body lines really ended in CR LF.
     v.update(recipients=TaintedStr(", ".join(smtp.recipients)),
@@ -205,6 +207,31 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
 def _split(text: str) -> tuple[str, str]:
     name, _, value = text.rstrip("\n").partition(":")
     return name, value
+
+
+def submission_fixups(smtp: "EximSMTP") -> None:
+    """control = submission: Exim completes the message as it would a local
+    one, adding Message-Id:, From: and Date: when missing (not with
+    suppress_local_fixups). A From: uses the control's name= when given."""
+    from acl.builtins.variables import tod_full
+
+    policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
+    sub = next((c for c in policy.controls if c.name == "submission"), None)
+    if sub is None or policy.has_control("suppress_local_fixups"):
+        return
+    names = {n.strip().lower() for n, _ in ctx.headers}
+    host = ctx.registry.variables["primary_hostname"].getter(ctx) or ""
+    added = []
+    if "message-id" not in names:
+        ctx.extra["smtp_added_message_id"] = f" <E{v.get('message_exim_id', '')}@{host}>"
+        added.append(("Message-Id", ctx.extra["smtp_added_message_id"]))
+    sender = smtp.sender or ""
+    if "from" not in names and sender:
+        name = sub.options.get("name")
+        added.append(("From", f" {name} <{sender}>" if name else f" {sender}"))
+    if "date" not in names:
+        added.append(("Date", " " + tod_full(time.localtime(ctx.clock()))))
+    ctx.headers = ctx.headers + added
 
 
 def apply_header_changes(smtp: "EximSMTP") -> None:
@@ -245,8 +272,9 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: 
                for n, val in ctx.headers) + len(b"\n") + len(body)
     sender = smtp.sender or "<>"
     line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')}{' K' if smtp.chunked else ''} S={size}"
-    msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"), None)
-    if msgid is not None:
+    msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"
+                  and val is not smtp.ctx.extra.get("smtp_added_message_id")), None)
+    if msgid is not None:  # only the client's own Message-ID shows
         line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
     policy.log(line)
     blackhole(smtp, verdict)
