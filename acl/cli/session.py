@@ -151,25 +151,12 @@ def build(o: SessionOptions, err: IO[str]) -> Any:
 
 
 def _attach_trace(policy: Any, err: IO[str]) -> None:
-    """The engine's tracer when it has one, else a line per ACL run."""
-    try:
-        from acl.engine.trace import Tracer  # type: ignore[import-not-found]
-    except ImportError:
-        Tracer = None
-    if Tracer is not None:
-        policy.ctx.extra["acl_tracer"] = Tracer(err, False)
-        return
-    run = policy.run
+    """The engine's tracer on standard error (coloured on a terminal); the
+    dialogue writes the SMTP commands and replies to the same stream."""
+    from acl.engine.trace import Tracer
 
-    def traced(where: str) -> Any:
-        name = policy.acl_option(where)
-        err.write(f">>> {where} ACL: {name if name is not None else '(unset)'}\n")
-        verdict = run(where)
-        err.write(f">>> {where} ACL result: {verdict.verb}"
-                  f"{f' ({verdict.span})' if verdict.span else ''}\n")
-        return verdict
-
-    policy.run = traced
+    isatty = getattr(err, "isatty", None)
+    policy.ctx.extra["acl_tracer"] = Tracer(err, bool(isatty and isatty()))
 
 
 def run(argv: list[str], read: Callable[[], bytes] | bytes, out: IO[str], err: IO[str]) -> int:

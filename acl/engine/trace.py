@@ -116,9 +116,14 @@ def report_messages(tracer: Tracer, frame: Any, user: Condition | None,
                     log: Condition | None) -> None:
     state = frame.state
     if user is not None:
-        tracer.note(f"message set: {state.user_msg!r}", frame.level)
+        tracer.note(f"message set: {_plain(state.user_msg)!r}", frame.level)
     if log is not None:
-        tracer.note(f"log_message set: {state.log_msg!r}", frame.level)
+        tracer.note(f"log_message set: {_plain(state.log_msg)!r}", frame.level)
+
+
+def _plain(text: str | None) -> str | None:
+    """The text without its taint wrapper, so the trace shows just the quotes."""
+    return None if text is None else str.__str__(text)
 
 
 def _effect(state: Any, cb: Condition, arg: str | None, snap: tuple[int, ...]) -> str:

@@ -156,6 +156,7 @@ async def receive(smtp: "EximSMTP") -> None:
         from acl.smtp.server import Drop
 
         raise Drop
+    smtp.trace("SMTP<< ", f"(message: {msg.size} bytes, dot-terminated)")
     await process(smtp, msg, mid)
 
 
@@ -342,6 +343,7 @@ async def bdat(smtp: "EximSMTP", arg: str) -> None:
         smtp.reset()
         return
     total = msg.size + bytes(msg.data).count(b"\n")  # as sent, every line end a CR LF
+    smtp.trace("SMTP<< ", f"(message: {total} bytes in chunks)")
     await process(smtp, msg, mid, f"250- {size} byte chunk, total {total}")
 
 

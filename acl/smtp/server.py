@@ -53,6 +53,9 @@ def _text_of(lines: list[str]) -> str:
     return "\n".join(_CODES.sub("", line, count=1) for line in lines)
 
 
+_TRACE_COLOURS = {"SMTP<< ": "\x1b[1;34m", "SMTP>> ": "\x1b[2m"}
+
+
 class Drop(Exception):
     """The connection ends (after whatever reply was already sent)."""
 
@@ -113,6 +116,7 @@ class EximSMTP(SMTP):
         if self.rcpt_in_progress and lines:  # smtp_vprintf() keeps the first reply line
             self.note_rcpt_response(lines[0])
         for line in lines:
+            self.trace("SMTP>> ", line)
             self._writer.write(line.encode("utf-8", "surrogateescape") + b"\r\n")
         await self._writer.drain()
 
@@ -125,6 +129,18 @@ class EximSMTP(SMTP):
 
     def log(self, text: str) -> None:
         self.policy.log(text)
+
+    def trace(self, prefix: str, text: str) -> None:
+        """With --trace, the dialogue itself (as Exim's debug output shows it:
+        SMTP<< for the client, SMTP>> for us) goes to the ACL tracer's stream,
+        so each ACL's trace sits under the command that ran it."""
+        tracer = self.ctx.extra.get("acl_tracer")
+        if tracer is None:
+            return
+        line = prefix + text
+        if tracer.color:
+            line = f"{_TRACE_COLOURS[prefix]}{line}\x1b[0m"
+        tracer.stream.write(line + "\n")
 
     @property
     def v(self) -> dict[str, str]:
@@ -203,6 +219,7 @@ class EximSMTP(SMTP):
                 await self.lost_connection()
                 return
             text = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
+            self.trace("SMTP<< ", text)
             self.v["smtp_command"] = TaintedStr(text)
             if kind == "badchar":
                 self.command_buffer = text
