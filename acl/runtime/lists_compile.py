@@ -153,9 +153,6 @@ def _parse_net(text: str) -> tuple[int, int, int] | None:
     return ver, plen, value >> (bits - plen) << (bits - plen)
 
 
-_LOOKUP_PREFIXES = ("partial",)
-
-
 def _lookup_type(item: str, kind: str) -> tuple[str, str] | None:
     """(spec, rest) when ``item`` is ``type;data``; None when it is not a lookup."""
     semi = item.find(";")
@@ -186,38 +183,15 @@ def _base_name(spec: str) -> tuple[str, int | None, bool]:
     return s.rstrip("*@").rstrip("*"), net, has_net
 
 
-_KNOWN = {
-    "cdb", "dbm", "dbmjz", "dbmnz", "dnsdb", "dsearch", "iplsearch", "json", "lsearch", "nwildlsearch",
-    "wildlsearch", "passwd", "sqlite", "ldap", "ldapdn", "ldapm", "mysql", "pgsql", "redis", "nis",
-    "nis0", "nisplus", "oracle", "testdb", "whoson", "spf", "lmdb", "readsock",
-}
-
-
 def _lookups() -> Any:
     import acl.lookups as lk  # imported late: acl.lookups imports this module's neighbours
 
     return lk
 
 
-def _known_lookup(name: str) -> bool:
-    try:
-        table = getattr(_lookups(), "LOOKUPS", None)
-    except ImportError:
-        table = None
-    if isinstance(table, dict) and table:
-        return name in table
-    return name in _KNOWN
-
-
 def _query_style(name: str) -> bool:
-    try:
-        fn = getattr(_lookups(), "is_query_style", None)
-    except ImportError:
-        fn = None
-    if fn is not None:
-        return bool(fn(name))
-    return name in {"dnsdb", "json", "sqlite", "ldap", "ldapdn", "ldapm", "mysql", "pgsql", "redis",
-                    "nisplus", "oracle", "testdb", "whoson", "spf", "passwd", "readsock"} - {"json", "passwd"}
+    """Whether a lookup type takes a query rather than a key."""
+    return bool(_lookups().is_query_style(name))
 
 
 def _do_lookup(ctx: Any, spec: str, key: str | None, data: str) -> str | None:
