@@ -32,7 +32,7 @@ def _normalise(values: list[Any]) -> list[Any]:
             if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
                 out[j:] = [Tree("arg", out[j:])]
                 continue
-        if isinstance(v, Token) and v.type == "LITARG":
+        if isinstance(v, Token) and v.type in ("LITARG", "VARARG"):
             v = Tree("arg", [v])
         elif isinstance(v, Tree) and v.data == "larg":
             v = Tree("arg", v.children)

@@ -176,6 +176,11 @@ class _Build:
 
     def arg(self, c: list[Any]) -> _Arg:
         lb = c[0]
+        if lb.type == "VARARG":  # "{$name}"
+            raw = lb.value[1:-1]
+            inner = self.sp(lb)
+            var_span = self.sp_at(lb.line, lb.column + 1)
+            return _Arg(N.Expansion((N.Var(raw[1:], False, var_span),), raw, inner), lb)
         if lb.type == "LITARG":  # a brace argument of plain text
             raw = lb.value[1:-1]
             if not raw:

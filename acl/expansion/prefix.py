@@ -62,7 +62,7 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
                 else:  # a finished item that was not reduced yet: it is one piece
                     del out[closed[5]:]
                     out.append((text[closed[6]:v.end_pos], _evaluating(opens), _note(opens)))
-            elif t in ("VAR", "DVAR", "HVAR", "NVAR", "BNVAR"):
+            elif t in ("VAR", "DVAR", "HVAR", "NVAR", "BNVAR", "OPLIT"):
                 out.append((str(v), _evaluating(opens), _note(opens)))
             continue
         if not isinstance(v, Tree):
@@ -82,7 +82,7 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
             continue
         if v.data in ("arg", "larg", "key"):
             body = v.children[0]
-            raw = str(body)[1:-1] if body.type == "LITARG" else text[body.end_pos:_close(v, span)]
+            raw = str(body)[1:-1] if body.type in ("LITARG", "VARARG") else text[body.end_pos:_close(v, span)]
             out.append((raw, _evaluating(opens), _note(opens)))
             if opens:
                 opens[-1][2] += 1
