@@ -108,12 +108,6 @@ def _bh_form(ip: str) -> str:
         return ip
 
 
-def preamble(host: str) -> str:
-    return (f"\n**** SMTP testing session as if from host {host}\n"
-            "**** but without any ident (RFC 1413) callback.\n"
-            "**** This is not for real!\n\n")
-
-
 def build(o: SessionOptions, err: IO[str]) -> Any:
     """The Policy for one session: configuration, engine, context."""
     from acl.builtins import load_all
@@ -178,8 +172,6 @@ def run(argv: list[str], read: Callable[[], bytes] | bytes, out: IO[str], err: I
         return 1
     from acl.smtp import stdio
 
-    out.write(preamble(opts.host or ""))
-
     def write(data: bytes) -> None:
         out.write(data.decode("utf-8", "surrogateescape"))
         out.flush()
@@ -192,7 +184,7 @@ def run(argv: list[str], read: Callable[[], bytes] | bytes, out: IO[str], err: I
     except Exception as e:  # never a traceback for the user
         err.write(f"acl session: internal error: {type(e).__name__}: {e}\n")
         return 3
-    return 0
+    return int(policy.exit_status)
 
 
 def session_main(argv: list[str], stdin: bytes) -> tuple[str, str, int]:

@@ -35,6 +35,7 @@ class Policy:
         self.ctx = ctx
         self._log = log
         self.message_id = ""  # prefixes log lines once a message has been started
+        self.exit_status = 0  # what `acl session` exits with (-bh's status)
         self.pending_headers: list[HeaderAdd] = []
         self.removed_headers: list[str] = []
         self.controls: list[Any] = []

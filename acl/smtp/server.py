@@ -56,6 +56,13 @@ def _text_of(lines: list[str]) -> str:
 _TRACE_COLOURS = {"SMTP<< ": "\x1b[1;34m", "SMTP>> ": "\x1b[2m"}
 
 
+def preamble(host: str) -> str:
+    """The notice exim -bh writes before the banner."""
+    return (f"\n**** SMTP testing session as if from host {host}\n"
+            "**** but without any ident (RFC 1413) callback.\n"
+            "**** This is not for real!\n\n")
+
+
 class Drop(Exception):
     """The connection ends (after whatever reply was already sent)."""
 
@@ -148,7 +155,31 @@ class EximSMTP(SMTP):
 
     @property
     def active_hostname(self) -> str:
+        set_at_connect = self.v.get("smtp_active_hostname")
+        if set_at_connect:
+            return set_at_connect
         return self.ctx.registry.variables["smtp_active_hostname"].getter(self.ctx) or ""
+
+    def set_active_hostname(self) -> bool:
+        """smtp_active_hostname is expanded once, when the client connects; an
+        empty result or a forced failure leaves the primary host name."""
+        from acl.errors import ForcedFail
+        from acl.expansion import expand
+
+        raw = self.ctx.option("smtp_active_hostname", None)
+        if not raw:
+            return True
+        try:
+            name = expand(str(raw), self.ctx)
+        except ForcedFail:
+            return True
+        except AclError as e:
+            for _ in ("main", "panic"):  # both logs: both show under -bh
+                self.log(f'failed to expand "{raw}" (smtp_active_hostname): {e.message}')
+            return False
+        if name:
+            self.v["smtp_active_hostname"] = name
+        return True
 
     # -- the session -----------------------------------------------------
 
@@ -168,6 +199,14 @@ class EximSMTP(SMTP):
 
     async def start_session(self) -> bool:
         """The connect ACL and the banner (smtp_start_session)."""
+        if not self.set_active_hostname():
+            if self.host_checking:  # -bh stops before its notice, with status 1
+                self.policy.exit_status = 1
+            else:
+                await self.say("421 Local configuration error; please try again later")
+            return False
+        if self.host_checking:
+            self._writer.write(preamble(self.v.get("sender_host_address") or "").encode())
         self.size_limit = expanded_int(self.ctx, "message_size_limit")
         self.pipe_connect = host_in(self.ctx, "pipelining_connect_advertise_hosts")
         self.policy.reset_message()

@@ -179,3 +179,37 @@ def test_params_parsing() -> None:
         parse_address("<>", False)
     with pytest.raises(SyntaxFail, match="'>' missing at end of address"):
         parse_address("<a@b", True)
+
+
+ACTIVE = BASE + """smtp_active_hostname = ${if eq{$sender_host_address}{192.0.2.1}{one.example}{}}
+acl_smtp_rcpt = r
+begin acl
+r:
+  deny message = act=$smtp_active_hostname prim=$primary_hostname
+"""
+
+
+def test_smtp_active_hostname_expanded_at_connect(tmp_path: Path) -> None:
+    """Recorded from exim -bh: banner, HELO reply, $smtp_active_hostname and
+    QUIT use the expanded option; an empty result keeps the primary name."""
+    stdin = "HELO c.e\nMAIL FROM:<a@b.c>\nRCPT TO:<x@y.z>\nQUIT\n"
+    out, _ = run(tmp_path, ACTIVE, stdin)
+    assert out[0].startswith("220 one.example ESMTP Exim 4.96 ")
+    assert out[1:] == ["250 one.example Hello c.e [192.0.2.1]\r", "250 OK\r",
+                       "550 act=one.example prim=test.example\r",
+                       "221 one.example closing connection\r", ""]
+    out, _ = run(tmp_path, ACTIVE, stdin, host="192.0.2.9")
+    assert out[1:] == ["250 test.example Hello c.e [192.0.2.9]\r", "250 OK\r",
+                       "550 act=test.example prim=test.example\r",
+                       "221 test.example closing connection\r", ""]
+
+
+def test_smtp_active_hostname_expansion_failure(tmp_path: Path) -> None:
+    """exim -bh writes nothing to standard output, logs the failure to the main
+    and panic logs, and exits 1."""
+    path = tmp_path / "exim.conf"
+    path.write_text(BASE + "smtp_active_hostname = ${substr{x}{y}}\n")
+    out, err, rc = session_main(["-C", str(path), "--host", "192.0.2.1"], b"QUIT\r\n")
+    line = ('LOG: failed to expand "${substr{x}{y}}" (smtp_active_hostname): "x" is not a '
+            'number (in "substr" expansion)')
+    assert (out, err.splitlines(), rc) == ("", [line, line], 1)
