@@ -24,6 +24,7 @@ _ABBREV = {"l": "length", "s": "substr", "h": "hash", "nh": "nhash"}
 
 _MEMO = "acl.expansion.memo"  # ctx.extra key: results of pure strings for this context
 _MEMO_MAX = 4096
+_TRACE = "lists.trace"  # ctx.extra key of acl.runtime.lists: list matching is traced
 
 
 class Compiled:
@@ -31,7 +32,7 @@ class Compiled:
     evaluated a second time is checked for purity (no variables, files, clock...);
     a pure one's value is then kept in the context and reused."""
 
-    __slots__ = ("text", "fn", "const", "tree", "calls", "pure_for")
+    __slots__ = ("text", "fn", "const", "tree", "calls", "pure_for", "untraced")
 
     def __init__(self, text: str, fn: Fn, const: str | None, tree: N.Expansion | None = None) -> None:
         self.text = text
@@ -40,16 +41,19 @@ class Compiled:
         self.tree = tree
         self.calls = 0
         self.pure_for: int | None = None  # id of the registry it was found pure with
+        self.untraced = False  # pure only while list matching is not traced
 
     def __call__(self, ctx: Any) -> str:
         if self.pure_for is None:
             self.calls += 1
             if self.calls != 2 or self.tree is None:
                 return self.fn(ctx)
-            from acl.expansion.static_check import is_pure
+            from acl.expansion.static_check import PURE_UNTRACED, purity
 
-            self.pure_for = id(ctx.registry) if is_pure(self.tree, ctx.registry) else 0
-        if self.pure_for != id(ctx.registry):
+            kind = purity(self.tree, ctx.registry)
+            self.pure_for = id(ctx.registry) if kind else 0
+            self.untraced = kind == PURE_UNTRACED
+        if self.pure_for != id(ctx.registry) or (self.untraced and _TRACE in ctx.extra):
             return self.fn(ctx)
         memo = ctx.extra.get(_MEMO)
         if memo is None:

@@ -5,11 +5,14 @@ reads. :class:`StaticCheck` walks such a subtree in text order."""
 
 from __future__ import annotations
 
+import re
+from itertools import islice
 from typing import Any, Iterator
 
 from acl.errors import ExpansionError
 from acl.expansion import nodes as N
 from acl.expansion import runtime as R
+from acl.runtime.lists import iter_list
 
 
 def _no_check(ctx: Any) -> None:
@@ -138,15 +141,47 @@ _PURE_CONDS = frozenset({"<", "<=", "=", "==", ">", ">=", "bool", "bool_lax", "e
 _BINDS = {"map": ("item",), "filter": ("item",), "sort": ("item",), "reduce": ("item", "value")}
 
 
+# List conditions whose answer depends on nothing but their strings when the list
+# is written out in full and holds only items of these shapes (no named list,
+# lookup, file, "@" form, regular expression or expansion). Their matching
+# writes trace lines when tracing is on: such a string is kept only without.
+_IP_ITEM = re.compile(r"!?(?:\*|[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?:/[0-9]{1,2})?"
+                      r"|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:/[0-9]{1,3})?)")
+_LIST_ITEMS = {
+    "match_domain": re.compile(r"!?\*?[A-Za-z0-9._-]*"),
+    "match_ip": _IP_ITEM,
+}
+MAX_LIST_ITEMS = 64  # longer lists are not examined
+
+
+def _plain_list(arg: Any, item: re.Pattern[str]) -> bool:
+    parts = arg.parts if type(arg) is N.Expansion else None
+    if parts is None or len(parts) > 1 or (parts and type(parts[0]) is not N.Text):
+        return False
+    items = list(islice(iter_list(parts[0].value if parts else ""), MAX_LIST_ITEMS + 1))
+    return len(items) <= MAX_LIST_ITEMS and all(item.fullmatch(x) for x in items)
+
+
+PURE, PURE_UNTRACED = 1, 2
+
+
 def is_pure(root: Any, reg: Any) -> bool:
     """Whether ``root`` reads no variable, header, file, lookup or clock, so that
     its value can be kept for the context (``registry`` decides the operators)."""
+    return purity(root, reg) != 0
+
+
+def purity(root: Any, reg: Any) -> int:
+    """0 if ``root`` reads a variable, header, file, lookup or clock; PURE if its
+    value can be kept for the context; PURE_UNTRACED if so only while list
+    matching is not traced (``registry`` decides the operators)."""
     from acl.expansion.compiler import resolve_operator
 
+    kind = PURE
     stack: list[tuple[Any, frozenset[str]]] = [(root, frozenset())]
     for _ in range(1_000_000):
         if not stack:
-            return True
+            return kind
         node, bound = stack.pop()
         t = type(node)
         if node is None or t is N.Text:
@@ -155,15 +190,15 @@ def is_pure(root: Any, reg: Any) -> bool:
             stack.extend((p, bound) for p in node.parts)
         elif t is N.Var:
             if node.name not in bound:
-                return False
+                return 0
         elif t is N.Operator:
             found = resolve_operator(reg, node.name)
             if found is None or found[0] is None or not found[0].pure:
-                return False
+                return 0
             stack.append((node.subject, bound))
         elif t is N.Item:
             if node.name not in _PURE_ITEMS:
-                return False
+                return 0
             inner = bound | frozenset(_BINDS.get(node.name, ()))
             stack.extend((a, bound if i == 0 else inner) for i, a in enumerate(node.args))
         elif t is N.If:
@@ -172,7 +207,10 @@ def is_pure(root: Any, reg: Any) -> bool:
             stack.extend(((node.list, bound), (node.cond, bound | {"item"})))
         elif t is N.Simple:
             if node.name not in _PURE_CONDS:
-                return False
+                item = _LIST_ITEMS.get(node.name)
+                if item is None or len(node.args) != 2 or not _plain_list(node.args[1], item):
+                    return 0
+                kind = PURE_UNTRACED
             stack.extend((a, bound) for a in node.args)
         elif t is N.Not:
             stack.append((node.cond, bound))
@@ -181,5 +219,5 @@ def is_pure(root: Any, reg: Any) -> bool:
         elif t is N.ForAll:
             stack.extend(((node.list, bound), (node.cond, bound | {"item"})))
         else:  # headers, captures, lookups, def:, acl/saslauthd
-            return False
-    return False
+            return 0
+    return 0
