@@ -550,8 +550,15 @@ def _check_atat(ctx: Any, spec_item: str, lpart: str, domain: str, caseful: bool
 # ---- public API
 
 
+@functools.lru_cache(maxsize=1024)
+def _is_plain(text: str) -> bool:
+    """No expansion needed. Remembered: scanning a million-item list text on
+    every check would cost milliseconds (the string's hash is kept with it)."""
+    return "$" not in text and "\\" not in text
+
+
 def _expand_list(ctx: Any, text: str, expand: bool) -> str:
-    if not expand or ("$" not in text and "\\" not in text):
+    if not expand or _is_plain(text):
         return text
     from acl.expansion import expand as do_expand
 
