@@ -8,6 +8,7 @@ from typing import Callable
 
 from acl.config.model import Condition
 from acl.dkim.conditions import dkim_signers, dkim_status
+from acl.dmarc.condition import dmarc_status
 from acl.dnslists.conditions import dnslists, verify_dns
 from acl.engine import modifiers as M
 from acl.engine.controls import NOT_SMTP, only
@@ -254,7 +255,7 @@ CONDITIONS: dict[str, CondSpec] = {
     # Later work: DNS lists, SPF, DMARC, DKIM, rate limits, content scanning.
     "spf": CondSpec(True, False, SPF_FORBIDS, spf_condition),
     "spf_guess": CondSpec(True, False, SPF_FORBIDS, spf_guess_condition),
-    "dmarc_status": _unsupported(),
+    "dmarc_status": CondSpec(True, False, only("data"), dmarc_status),
     "dkim_signers": CondSpec(True, False, only("dkim"), dkim_signers),
     "dkim_status": CondSpec(True, False, only("dkim"), dkim_status),
     "seen": _unsupported(),

@@ -1,0 +1,25 @@
+"""NSD serving tests/dmarc/zones.py, one server per module."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from tests.dnsserver import MISSING, NSD, DnsServer
+from tests.dmarc.zones import BROKEN, ZONES
+
+
+@pytest.fixture(scope="module")
+def dmarc_dns() -> Iterator[DnsServer]:
+    if NSD is None:
+        pytest.skip(MISSING)
+    from acl.dns import clear_cache
+
+    clear_cache()
+    with DnsServer(ZONES, broken=BROKEN) as srv:
+        yield srv
+    clear_cache()
+
+
+from tests.engine.conftest import make  # noqa: E402,F401  (the engine harness fixture)
