@@ -176,15 +176,11 @@ def _header(p: N.Header) -> Fn:
 
 
 def _item(p: N.Item) -> Fn:
-    from acl.expansion.items_core import compile_item
-
-    return compile_item(p)
+    return _late.items_core.compile_item(p)
 
 
 def _filter(p: N.Filter) -> Fn:
-    from acl.expansion.items_core import compile_filter
-
-    return compile_filter(p)
+    return _late.items_core.compile_filter(p)
 
 
 def _var(p: N.Var) -> Fn:
@@ -314,9 +310,22 @@ _PART_COMPILERS: dict[type, Callable[[Any], Fn]] = {
 
 
 def compile_condition_fn(c: N.Cond) -> CondFn:
-    from acl.expansion.conditions_core import compile_condition
+    return _late.conditions_core.compile_condition(c)
 
-    return compile_condition(c)
+
+class _Late:
+    """The modules that import this one, reached once they exist (an import
+    statement in each compiling function cost a lookup per node)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+
+        module = importlib.import_module(f"acl.expansion.{name}")
+        setattr(self, name, module)
+        return module
+
+
+_late = _Late()
 
 
 # ---- public entry points

@@ -436,6 +436,27 @@ _FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD, cache=_cache_file(),
 _PY: Lark | None = None
 
 
+def _direct() -> Callable[[str], Any]:
+    """The LALR parser fed straight from a lexer thread: what ``Lark.parse``
+    does, without its checks of the start symbol and input type on each call
+    (our input is always an exact str). Falls back to ``Lark.parse`` when this
+    Lark's front end is not laid out as expected."""
+    try:
+        front = _FAST.parser
+        lexer, lalr = front.lexer, front.parser
+        thread = (front.options and front.options._plugins.get("LexerThread")) or None
+        if thread is None:
+            from lark.lexer import LexerThread as thread
+        from_text = thread.from_text
+        (start,) = front.parser_conf.start
+    except (AttributeError, ValueError, ImportError):  # pragma: no cover - another Lark
+        return _FAST.parse
+    return lambda text: lalr.parse(from_text(lexer, text), start)
+
+
+_parse_fast = _direct()
+
+
 def _python_lark() -> Lark:
     """The pure-Python, tree-building parser, whose exceptions carry the parser
     stack that messages are worked out from (built on first syntax error)."""
@@ -468,7 +489,7 @@ def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
     with _LOCK:
         _BUILD.text, _BUILD.origin = text, origin
         try:
-            tree: N.Expansion = _FAST.parse(text)
+            tree: N.Expansion = _parse_fast(text)
         except UnexpectedInput as exc:
             try:
                 _python_lark().parse(text)
