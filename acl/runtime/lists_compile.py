@@ -8,8 +8,11 @@ from __future__ import annotations
 import functools
 import gc
 import ipaddress
+import operator
 import os
 import socket
+import sys
+from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -277,6 +280,12 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
     return CompiledList(kind, entries, neg)
 
 
+# IPv4 prefix length -> network mask, and -> the length's part of a table key.
+_NETMASK = [(0xFFFFFFFF << (32 - p)) & 0xFFFFFFFF for p in range(33)]
+_PLEN_KEY = [p << 32 for p in range(33)]
+_U32 = next(t for t in "IL" if array(t).itemsize == 4)  # an unsigned 32-bit array type
+
+
 def _nets_block(items: list[str]) -> _Block | None:
     """A host list made only of plain networks (the usual large list) as one
     block, its IPv4 part parsed with C-level calls over the whole list; None
@@ -290,10 +299,14 @@ def _nets_block(items: list[str]) -> _Block | None:
     joined = "".join(masks)
     if len(masks) != len(v4) or not all(masks) or not (joined.isdigit() and joined.isascii()):
         return None
-    try:
-        values = map(int.from_bytes, map(socket.inet_pton, repeat(socket.AF_INET), addrs), repeat("big"))
-        plens = [p if p <= 32 else 32 for p in map(int, masks)]
-        keys = [v >> (32 - p) << (32 - p) | p << 32 for v, p in zip(values, plens)]
+    try:  # every step a C-level map: no Python code runs per item
+        values = array(_U32)
+        values.frombytes(b"".join(map(socket.inet_pton, repeat(socket.AF_INET), addrs)))
+        if sys.byteorder == "little":
+            values.byteswap()
+        plens = list(map(min, map(int, masks), repeat(32)))
+        keys = list(map(operator.or_, map(operator.and_, values, map(_NETMASK.__getitem__, plens)),
+                        map(_PLEN_KEY.__getitem__, plens)))
     except OSError:
         return None
     block = _Block(False, tuple(items), True, count=len(items))

@@ -65,6 +65,9 @@ def iter_list(text: str, sep: str = ":", *, fixed: bool = False) -> Iterator[str
         pieces = body.split(sep)
         if pieces[-1].strip(SPACE) == "":  # nothing after the last separator: no item
             pieces.pop()
+        if "\\" not in body and not tainted:  # the usual case, a million items at C speed
+            yield from [p.strip(SPACE) for p in pieces]
+            return
         for p in pieces:
             p = _rtrim(p.lstrip(SPACE.replace(sep, "")))
             yield like(p, text) if tainted else p
