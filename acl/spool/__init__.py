@@ -20,7 +20,7 @@ import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 FORMAT = 1
 ID_RE = re.compile(r"^[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}$")
@@ -237,6 +237,3 @@ def summary(env: Envelope, size: int, done: set[str]) -> list[str]:
     lines += [f"        {'D' if r in done else ' '} {r}" for r in env.recipients]
     return lines + [""]
 
-
-def envelope_fields(env: Envelope) -> dict[str, Any]:
-    return asdict(env)
