@@ -34,7 +34,7 @@ class Compiled:
 
     __slots__ = ("text", "fn", "const", "tree", "calls", "pure_for", "untraced")
 
-    def __init__(self, text: str, fn: Fn, const: str | None, tree: N.Expansion | None = None) -> None:
+    def __init__(self, text: str, fn: Fn, const: str | None, tree: N.Expansion | bool | None = None) -> None:
         self.text = text
         self.fn = fn
         self.const = const
@@ -50,7 +50,8 @@ class Compiled:
                 return self.fn(ctx)
             from acl.expansion.static_check import PURE_UNTRACED, purity
 
-            kind = purity(self.tree, ctx.registry)
+            tree = parse(self.text) if self.tree is True else self.tree
+            kind = purity(tree, ctx.registry)
             self.pure_for = id(ctx.registry) if kind else 0
             self.untraced = kind == PURE_UNTRACED
         if self.pure_for != id(ctx.registry) or (self.untraced and _TRACE in ctx.extra):
@@ -338,7 +339,9 @@ def compile_expansion(text: str, origin: Span | None = None) -> Compiled:
         fn, const = compile_seq(tree)
     except RecursionError:
         raise ExpansionError("expansion nesting too deep") from None
-    return Compiled(text, fn, const, tree if const is None else None)
+    # The tree is parsed again if the string comes back (for the purity check):
+    # kept, its dozens of objects would stay for the collector to walk.
+    return Compiled(text, fn, const, True if const is None else None)
 
 
 # Freed while the interpreter is still whole: left to the interpreter's own
