@@ -36,6 +36,7 @@ class Options:
     sender: str | None = None  # -f
     strings: list[str] = field(default_factory=list)
     allow_run: bool = False  # --allow-run: permit ${run} (exim-acl extension)
+    dns_server: tuple[str, int] | None = None  # --dns-server HOST[:PORT]
 
 
 # Exim flag -> variables it sets (all of them remote-side data, hence tainted).
@@ -47,7 +48,8 @@ _SIMPLE = {
     "-oMs": ("sender_host_name",),
     "-oMt": ("sender_ident",),
 }
-_WITH_VALUE = {"-C", "-D", "-f", "-bem", "-oMa", "-oMi", "--var", "--header", "--set", "--message", "--config"}
+_WITH_VALUE = {"-C", "-D", "-f", "-bem", "-oMa", "-oMi", "--var", "--header", "--set", "--message", "--config",
+               "--dns-server"}
 
 USAGE = """usage: acl expand [-C FILE] [-D NAME[=VALUE]]... [context options] [STRING...]
 
@@ -72,6 +74,8 @@ Expands each STRING as `exim -be` does; with no STRING, reads standard input
   --set acl_m_x=VALUE   set an ACL variable (acl_c... or acl_m...)
   --allow-run           permit ${run} (refused unless this or the configuration's
                         expansion_allow_run option enables it)
+  --dns-server HOST[:PORT]
+                        ask this DNS server (and no other) for every DNS lookup
 """
 
 
@@ -176,6 +180,8 @@ def _apply(o: Options, opt: str, v: str) -> None:
     elif opt in _SIMPLE:
         for name in _SIMPLE[opt]:
             o.variables[name] = t(v)
+    elif opt == "--dns-server":
+        o.dns_server = dns_server_arg(v)
     elif opt == "--var":
         name, value = _name_value(opt, v)
         o.variables[name.lstrip("$")] = _taint_as_declared(name.lstrip("$"), value)
@@ -189,6 +195,27 @@ def _apply(o: Options, opt: str, v: str) -> None:
         if not (name.startswith(("acl_c", "acl_m")) and len(name) > 5 and (name[5].isdigit() or name[5] == "_")):
             raise UsageError(f"--set: {name!r} is not an ACL variable (acl_c... or acl_m...)")
         o.acl_vars[name] = value
+
+
+def dns_server_arg(text: str) -> tuple[str, int]:
+    """``--dns-server HOST[:PORT]`` (``[v6]:PORT`` for IPv6): one server."""
+    from acl.dns.config import parse_servers
+
+    try:
+        hosts, port = parse_servers(text)
+    except ValueError:
+        hosts, port = (), 0
+    if len(hosts) != 1 or not _is_ip(hosts[0]) or not 0 < port < 65536:
+        raise UsageError(f"--dns-server expects an IP address with an optional :PORT, got {text!r}")
+    return hosts[0], port
+
+
+def use_dns_server(ctx: Any, server: tuple[str, int] | None) -> None:
+    """Every DNS lookup of ``ctx`` goes to ``server`` (None: the usual resolver)."""
+    if server is not None:
+        from acl.dns import use_server
+
+        use_server(ctx, server[0], server[1])
 
 
 def sender_option(arg: str) -> str:
@@ -254,6 +281,7 @@ def build_context(o: Options, config: Any = None) -> Any:
     ctx = ExpansionContext(config=config)
     ctx.allow_run = o.allow_run or bool(ctx.option("expansion_allow_run", False))
     _attach_engine(ctx, config)
+    use_dns_server(ctx, o.dns_server)
     if o.config:
         ctx.extra["config_file"] = o.config
     qualify = ctx.registry.variables["qualify_domain"].getter(ctx) or ""

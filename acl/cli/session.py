@@ -25,7 +25,9 @@ standard error. Nothing is delivered.
   -D NAME[=VALUE]          define a macro
   -oMi IP[.PORT]           the local interface address (and port)
   -oMs NAME                the client's host name (no DNS lookup is made)
-  --trace                  show each ACL run and its verdict on standard error
+  --dns-server HOST[:PORT] ask this DNS server (and no other) for every lookup
+  --trace                  explain each ACL decision on standard error, between
+                           the SMTP commands and replies
 """
 
 
@@ -42,10 +44,11 @@ class SessionOptions:
     interface: tuple[str, str] | None = None
     host_name: str | None = None
     trace: bool = False
+    dns_server: tuple[str, int] | None = None
 
 
 def parse_args(argv: list[str]) -> SessionOptions:
-    from acl.cli.context_options import Abandoned, _host
+    from acl.cli.context_options import Abandoned, _host, dns_server_arg
 
     o = SessionOptions()
     i = 0
@@ -67,9 +70,9 @@ def parse_args(argv: list[str]) -> SessionOptions:
             i += 1
             continue
         name, eq, inline = a.partition("=")
-        if eq and name in ("--host", "--config"):
+        if eq and name in ("--host", "--config", "--dns-server"):
             a, value, i = name, inline, i + 1
-        elif a in ("-C", "--config", "--host", "-bh", "-D", "-oMi", "-oMs"):
+        elif a in ("-C", "--config", "--host", "-bh", "-D", "-oMi", "-oMs", "--dns-server"):
             if i + 1 >= len(argv):
                 raise UsageError(f"option {a} requires a value")
             value, i = argv[i + 1], i + 2
@@ -90,6 +93,11 @@ def parse_args(argv: list[str]) -> SessionOptions:
             o.interface = _host(value)
         elif a == "-oMs":
             o.host_name = value
+        elif a == "--dns-server":
+            try:
+                o.dns_server = dns_server_arg(value)
+            except AclError as e:
+                raise UsageError(e.message) from None
     if o.host is None:
         raise UsageError(f"--host (or -bh) is required\n{USAGE}")
     return o
@@ -111,6 +119,7 @@ def _bh_form(ip: str) -> str:
 def build(o: SessionOptions, err: IO[str]) -> Any:
     """The Policy for one session: configuration, engine, context."""
     from acl.builtins import load_all
+    from acl.cli.context_options import use_dns_server
     from acl.cli.expand import load_configuration
     from acl.config import parse_config_text
     from acl.engine import Engine
@@ -133,6 +142,7 @@ def build(o: SessionOptions, err: IO[str]) -> Any:
                              received_ip_address=o.interface[0], received_port=o.interface[1])
     if o.host_name:
         ctx.variables["sender_host_name"] = TaintedStr(o.host_name)
+    use_dns_server(ctx, o.dns_server)
     engine = Engine(config)
 
     def log(text: str) -> None:

@@ -174,7 +174,8 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
         smtp.reset()
         return
     parsed = parse_message(bytes(msg.data), smtp=True)
-    v["sender_rcvhost"] = TaintedStr(rcvhost(v))
+    if "sender_rcvhost" not in v:
+        v["sender_rcvhost"] = TaintedStr(rcvhost(v))
     ctx.headers = []
     apply_message(ctx, parsed, recipients=smtp.recipients)
     submission_fixups(smtp)

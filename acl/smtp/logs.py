@@ -54,7 +54,9 @@ def rcvhost(variables: dict[str, str]) -> str:
 
 
 def host_and_ident(variables: dict[str, str], useflag: bool) -> str:
-    host = fullhost(variables)
+    # The dialogue keeps $sender_fullhost as Exim rebuilds it (at connect and
+    # HELO): a name found later by verify = helo does not show.
+    host = variables["sender_fullhost"] if "sender_fullhost" in variables else fullhost(variables)
     if not host:
         ident = variables.get("sender_ident") or "unknown"
         return f"U={ident}" if useflag else ident

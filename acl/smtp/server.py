@@ -160,6 +160,25 @@ class EximSMTP(SMTP):
             return set_at_connect
         return self.ctx.registry.variables["smtp_active_hostname"].getter(self.ctx) or ""
 
+    def build_fullhost(self) -> None:
+        """Exim's host_build_sender_fullhost(): $sender_fullhost and
+        $sender_rcvhost as the logs and Received: show them until the next
+        rebuild (at connect and at each HELO/EHLO)."""
+        from acl.smtp.logs import fullhost, rcvhost
+
+        self.v["sender_fullhost"] = TaintedStr(fullhost(self.v))
+        self.v["sender_rcvhost"] = TaintedStr(rcvhost(self.v))
+
+    def lookup_host_name(self) -> None:
+        """host_lookup: the client's name is looked up (PTR, then confirmed
+        forward) when it connects, and shows in $sender_host_name and the logs."""
+        if self.v.get("sender_host_name") or not self.v.get("sender_host_address") \
+                or not host_in(self.ctx, "host_lookup"):
+            return
+        from acl.dnslists.hostlookup import lookup_host_name
+
+        lookup_host_name(self.ctx, lambda text, _logs: self.log(text))
+
     def set_active_hostname(self) -> bool:
         """smtp_active_hostname is expanded once, when the client connects; an
         empty result or a forced failure leaves the primary host name."""
@@ -205,6 +224,8 @@ class EximSMTP(SMTP):
             else:
                 await self.say("421 Local configuration error; please try again later")
             return False
+        self.lookup_host_name()
+        self.build_fullhost()
         if self.host_checking:
             self._writer.write(preamble(self.v.get("sender_host_address") or "").encode())
         self.size_limit = expanded_int(self.ctx, "message_size_limit")
@@ -416,6 +437,7 @@ class EximSMTP(SMTP):
     async def hello(self, arg: str, esmtp: bool) -> None:
         hello = "EHLO" if esmtp else "HELO"
         self.v.pop("sender_helo_name", None)
+        self.build_fullhost()
         if not arg or not self.check_helo(arg):
             from acl.engine.modifiers import printing
 
@@ -429,6 +451,7 @@ class EximSMTP(SMTP):
                 raise Drop
             return
         self.v["sender_helo_name"] = TaintedStr(arg)
+        self.build_fullhost()
         self.esmtp = False
         self.pipelining = False
         self.chunking = False
@@ -439,6 +462,7 @@ class EximSMTP(SMTP):
             if verdict.result != Result.OK:
                 out = self.policy.fail("helo", verdict)
                 self.v.pop("sender_helo_name", None)
+                self.build_fullhost()
                 await self.acl_failed(out)
                 return
             user_msg = verdict.user_message
