@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from acl.cli.session import session_main
 from acl.dns import clear_cache
-from tests.dnslists.zones import BROKEN, ZONES
-from tests.dnsserver import MISSING, NSD, DnsServer
+from tests.dnslists.conftest import zones_server as nsd  # noqa: F401  (the same NSD and zones)
+from tests.dnsserver import DnsServer
 from tests.session.normalize import normalize
 from tests.session.scenarios import log_entries
 from tests.smtp.hostlookup_cases import CASES, STDIN, conf as case_conf
@@ -23,14 +23,6 @@ from tests.smtp.hostlookup_cases import CASES, STDIN, conf as case_conf
 GOLDENS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "hostlookup.json").read_text(encoding="utf-8"))
 _DATE = re.compile(r"\w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d [-+]\d{4}")
-
-
-@pytest.fixture(scope="module")
-def nsd() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
-    with DnsServer(ZONES, broken=BROKEN) as srv:
-        yield srv
 
 
 def _norm(lines: list[str]) -> list[str]:
