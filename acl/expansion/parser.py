@@ -5,6 +5,7 @@ into Exim's messages by :mod:`acl.expansion.parse_errors`."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Callable
 
@@ -431,8 +432,7 @@ def _cache_file(kind: str = "") -> str | bool:
     return lark_cache_path(f"expansion{kind}-{tag}.lark")
 
 
-_FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD, cache=_cache_file(),
-             **({"_plugins": lark_cython.plugins} if lark_cython is not None else {}))
+_FAST: Lark | None = None  # built on first need: "$name" strings do without it
 _PY: Lark | None = None
 
 
@@ -454,7 +454,39 @@ def _direct() -> Callable[[str], Any]:
     return lambda text: lalr.parse(from_text(lexer, text), start)
 
 
-_parse_fast = _direct()
+def _build_fast(text: str) -> Any:
+    global _FAST, _parse_fast
+    _FAST = Lark(_GRAMMAR, **_OPTIONS, transformer=_BUILD, cache=_cache_file(),
+                 **({"_plugins": lark_cython.plugins} if lark_cython is not None else {}))
+    _parse_fast = _direct()
+    return _parse_fast(text)
+
+
+_parse_fast: Callable[[str], Any] = _build_fast
+
+
+# Text and "$name" variables only, on one line: the tokens Lark would give
+# (TEXT, VAR; a "$h_..." header or "$1" takes the parser's path).
+_PLAIN_VARS = re.compile(r"(?:[^$\\{}\n]|\$(?!(?:r|b|l)?h(?:eader)?_)[A-Za-z][A-Za-z0-9_]*)*")
+_VAR = re.compile(r"\$[A-Za-z][A-Za-z0-9_]*")
+
+
+def _plain_vars(text: str) -> N.Expansion | None:
+    """The tree of a string of text and ``$name`` variables, built without the
+    parser (as it would build it), or None for any other string."""
+    if _PLAIN_VARS.fullmatch(text) is None:
+        return None
+    parts: list[N.Part] = []
+    pos = 0
+    for m in _VAR.finditer(text):
+        start = m.start()
+        if start > pos:
+            parts.append(N.Text(text[pos:start], _anon_span(1, pos + 1)))
+        parts.append(N.Var(text[start + 1:m.end()], False, _anon_span(1, start + 1)))
+        pos = m.end()
+    if pos < len(text):
+        parts.append(N.Text(text[pos:], _anon_span(1, pos + 1)))
+    return N.Expansion(tuple(parts), text, _anon_span(1, 1))
 
 
 def _python_lark() -> Lark:
@@ -486,6 +518,10 @@ def parse(text: str, *, origin: Span | None = None) -> N.Expansion:
     """Parse ``text`` into an :class:`~acl.expansion.nodes.Expansion`."""
     if type(text) is not str:  # lark-cython takes exact str only
         text = str.__str__(text)
+    if origin is None and "{" not in text:
+        plain = _plain_vars(text)
+        if plain is not None:
+            return plain
     with _LOCK:
         _BUILD.text, _BUILD.origin = text, origin
         try:

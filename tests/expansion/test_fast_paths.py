@@ -127,3 +127,29 @@ def test_tables_and_parser_load_on_first_need() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("\n")[:2] == ["[]", "['acl.builtins.operators', 'acl.expansion.parser']"]
+
+
+def test_text_and_variables_parsed_without_lark_as_lark_would() -> None:
+    """Strings of text and "$name" only are built by a regular expression; the
+    trees (spans included) are Lark's own on thousands of random strings."""
+    import random
+
+    from acl.expansion import parser as P
+
+    rnd = random.Random(5)
+    alphabet = ["a", " ", "$", "x", "h", "_", "1", "\\", "\n", "r", "e", "ader", "b", ":", "\0", "Z", "-",
+                "$h_", "$rh_", "$header_", "$headers", "$bh", "$abc", "{", "}"]
+    taken = 0
+    for _ in range(5000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 9)))
+        fast = P._plain_vars(text)
+        if fast is None:
+            continue
+        taken += 1
+        with P._LOCK:
+            P._BUILD.text, P._BUILD.origin = text, None
+            ref = P._parse_fast(text)
+        assert (fast, fast.raw, fast.span) == (ref, ref.raw, ref.span), repr(text)
+        assert [p.span for p in fast.parts] == [p.span for p in ref.parts], repr(text)
+    assert taken > 1000
+    assert P._plain_vars("$h_subject") is None and P._plain_vars("${x}") is None
