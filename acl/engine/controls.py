@@ -37,6 +37,11 @@ _DEFS = [
     ControlDef("cutthrough_delivery", True, frozenset()),
     ControlDef("debug", True, frozenset()),
     ControlDef("dkim_disable_verify", False, frozenset({"data", "not_smtp", "prdr", "not_smtp_start"})),
+    # DMARC: decided before the DATA ACL (the seed also spells the second
+    # dmarc_forensic_enable; it is accepted, and the linter names the current one).
+    ControlDef("dmarc_disable_verify", False, frozenset({"data", "not_smtp", "not_smtp_start"})),
+    ControlDef("dmarc_enable_forensic", False, frozenset({"data", "not_smtp", "not_smtp_start"})),
+    ControlDef("dmarc_forensic_enable", False, frozenset({"data", "not_smtp", "not_smtp_start"})),
     ControlDef("dscp", True, NOT_SMTP | {"notquit"}),
     ControlDef("enforce_sync", False, NOT_SMTP),
     ControlDef("fakedefer", True, only("mail", "rcpt", "predata", "data", "prdr", "mime")),

@@ -27,6 +27,10 @@ def _expected(logs: list[str]) -> tuple[Result, str | None]:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['where']}-{c['control']}")
 def test_control_as_exim(make, case: dict) -> None:
+    if case["control"].startswith("dmarc_"):
+        # DIVERGENCES.md: Debian's Exim is built without DMARC and calls these
+        # syntax errors; exim-acl has DMARC (a seed feature) and its controls.
+        pytest.skip("DMARC controls: Debian's Exim build has no DMARC support")
     h = make(f"a:\n  accept control = {case['control']}\n         logwrite = OK\n")
     v = h.run("a", where=case["where"], local_part="x", domain="y.z")
     result, message = _expected(case["logs"])

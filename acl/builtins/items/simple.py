@@ -99,6 +99,9 @@ def authresults(ctx: Any, call: ItemCall) -> str:
     parts += [_authres_iprev(ctx), _authres_smtpauth(ctx), _authres_spf(ctx)]
     # DKIM verification results, when the DKIM module recorded them as text.
     parts.extend(ctx.extra.get("authres_dkim", ()))
+    # The DMARC result, once the dmarc_status condition has evaluated the message.
+    if dmarc := ctx.extra.get("authres_dmarc"):
+        parts.append(dmarc)
     return join(parts)
 
 
