@@ -183,12 +183,8 @@ class BeSession:
         try:
             known = self._known.get(text)
             if known is None:
-                value = self.expand(text, self.ctx)
-                self._remember(text)
-            elif type(known) is str:
-                value = known
-            else:
-                value = known(self.ctx)
+                known = self._compiled(text)
+            value = known if type(known) is str else known(self.ctx)
         except AclError as exc:
             self.failures += 1
             return f"Failed: {exc.message}\n"
@@ -200,14 +196,21 @@ class BeSession:
             return f"Failed: internal error: {type(exc).__name__}: {exc}\n"
         return f"{value}\n"
 
-    def _remember(self, text: str) -> None:
-        """Keep the compiled form of a line that expanded without error (it is
-        in the engine's cache already: this only looks it up)."""
-        known = self._known
-        if len(known) >= _KNOWN_MAX:
-            known.clear()
-        value = self.engine.literal(text)
-        known[text] = value if value is not None else self.engine.compile_expansion(text)
+    def _compiled(self, text: str) -> Any:
+        """The literal value or compiled form of a line, kept for the next time.
+        A syntax error goes through ``expand``, which raises the error Exim
+        meets first (perhaps one in the text before it)."""
+        known = self.engine.literal(text)
+        if known is None:
+            try:
+                known = self.engine.compile_expansion(text)
+            except AclError:
+                self.expand(text, self.ctx)
+                raise
+        if len(self._known) >= _KNOWN_MAX:
+            self._known.clear()
+        self._known[text] = known
+        return known
 
 
 # Where a macro name can start: an ASCII capital, or "_" before one.
