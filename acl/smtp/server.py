@@ -169,15 +169,21 @@ class EximSMTP(SMTP):
         self.v["sender_fullhost"] = TaintedStr(fullhost(self.v))
         self.v["sender_rcvhost"] = TaintedStr(rcvhost(self.v))
 
-    def lookup_host_name(self) -> None:
+    async def lookup_host_name(self) -> None:
         """host_lookup: the client's name is looked up (PTR, then confirmed
-        forward) when it connects, and shows in $sender_host_name and the logs."""
+        forward) when it connects, and shows in $sender_host_name and the logs.
+        The lookup blocks, so it runs in a worker thread: a server's other
+        connections go on meanwhile (this one waits, as Exim's process does)."""
         if self.v.get("sender_host_name") or not self.v.get("sender_host_address") \
                 or not host_in(self.ctx, "host_lookup"):
             return
         from acl.dnslists.hostlookup import lookup_host_name
 
-        lookup_host_name(self.ctx, lambda text, _logs: self.log(text))
+        lines: list[str] = []
+        await asyncio.get_running_loop().run_in_executor(
+            None, lookup_host_name, self.ctx, lambda text, _logs: lines.append(text))
+        for line in lines:  # logged from here, in the loop's thread
+            self.log(line)
 
     def set_active_hostname(self) -> bool:
         """smtp_active_hostname is expanded once, when the client connects; an
@@ -224,7 +230,7 @@ class EximSMTP(SMTP):
             else:
                 await self.say("421 Local configuration error; please try again later")
             return False
-        self.lookup_host_name()
+        await self.lookup_host_name()
         self.build_fullhost()
         if self.host_checking:
             self._writer.write(preamble(self.v.get("sender_host_address") or "").encode())
