@@ -108,10 +108,16 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
         if pos is not None:
             best = (pos, (key,))
         if b.suffix:  # every suffix: a shorter one may belong to an earlier item
-            for i in range(len(key) + 1):
-                pos = b.suffix.get(key[i:])
+            lens = b.suffix_lens
+            if lens is None:  # only the lengths some *suffix item has are worth a probe
+                lens = b.suffix_lens = tuple(sorted(set(map(len, b.suffix))))
+            n = len(key)
+            for length in lens:
+                if length > n:
+                    break
+                pos = b.suffix.get(key[n - length:])
                 if pos is not None and (best is None or pos < best[0]):
-                    best = (pos, (key, key[:i]))
+                    best = (pos, (key, key[:n - length]))
     if best is None:
         return None
     text = b.items[best[0]]

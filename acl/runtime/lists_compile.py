@@ -73,6 +73,7 @@ class _Block:
     host: bool = False  # host lists: an address match carries no value
     exact: dict[str, int] = field(default_factory=dict)
     suffix: dict[str, int] = field(default_factory=dict)
+    suffix_lens: tuple[int, ...] | None = None  # the lengths in ``suffix``, found at the first match
     # IP version -> {network | prefix length << address bits: position}, and
     # the prefix lengths in use: one table per version whatever the masks.
     nets: dict[int, dict[int, int]] = field(default_factory=dict)
