@@ -174,16 +174,26 @@ class EximSMTP(SMTP):
         forward) when it connects, and shows in $sender_host_name and the logs.
         The lookup blocks, so it runs in a worker thread: a server's other
         connections go on meanwhile (this one waits, as Exim's process does)."""
+        from acl.smtp import hostname
+
+        self.ctx.registry = hostname.session_registry()
+        self.ctx.extra[hostname.LAZY_HOOK] = self.lookup_on_demand
         if self.v.get("sender_host_name") or not self.v.get("sender_host_address") \
                 or not host_in(self.ctx, "host_lookup"):
             return
-        from acl.dnslists.hostlookup import lookup_host_name
-
         lines: list[str] = []
         await asyncio.get_running_loop().run_in_executor(
-            None, lookup_host_name, self.ctx, lambda text, _logs: lines.append(text))
+            None, hostname.lookup, self.ctx, lines.append)
         for line in lines:  # logged from here, in the loop's thread
             self.log(line)
+
+    def lookup_on_demand(self) -> None:
+        """$sender_host_name read before any lookup: Exim looks the name up
+        then (blocking, as in Exim's process) and rebuilds $sender_fullhost."""
+        from acl.smtp import hostname
+
+        if hostname.lookup(self.ctx, self.log):
+            self.build_fullhost()
 
     def set_active_hostname(self) -> bool:
         """smtp_active_hostname is expanded once, when the client connects; an

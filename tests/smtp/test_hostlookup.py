@@ -29,12 +29,7 @@ def _norm(lines: list[str]) -> list[str]:
     return [_DATE.sub("<DATE>", normalize(x)) for x in lines]
 
 
-LAZY = ("Exim looks the name up when $sender_host_name is first read (expand.c "
-        "vtype_host_lookup); the variable table (acl/builtins/variables.py) has no such hook")
-
-
-@pytest.mark.parametrize("cid", [pytest.param(c, marks=[pytest.mark.xfail(reason=LAZY, strict=True)]
-                                              if c == "lazy" else []) for c in sorted(CASES)])
+@pytest.mark.parametrize("cid", sorted(CASES))
 def test_host_lookup(cid: str, nsd: DnsServer, tmp_path: Path) -> None:
     ip = CASES[cid][1]
     conf = tmp_path / "exim.conf"
