@@ -124,10 +124,10 @@ class ServerTLS:
     def _install(context: SSL.Context, cred: Credential) -> None:
         where = f"(cert/key setup: cert={cred.cert_path} key={cred.key_path}): "
         try:
-            context.use_certificate(crypto.X509.from_cryptography(cred.leaf))
-            context.use_privatekey(crypto.PKey.from_cryptography_key(cred.key))
+            context.use_certificate(cred.leaf)
+            context.use_privatekey(cred.key)
             for extra in cred.chain[1:]:
-                context.add_extra_chain_cert(crypto.X509.from_cryptography(extra))
+                context.add_extra_chain_cert(extra)
             context.check_privatekey()
         except (SSL.Error, crypto.Error, TypeError, ValueError) as exc:
             raise TlsUnavailable(where + str(exc)) from None

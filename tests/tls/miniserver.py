@@ -44,6 +44,12 @@ class MiniSMTP(asyncio.StreamReaderProtocol):
         await self._writer.drain()
 
     async def dialogue(self) -> None:
+        try:
+            await self._dialogue()
+        finally:
+            self.transport.close()
+
+    async def _dialogue(self) -> None:
         await self.say("220 mini ESMTP")
         tls_active = False
         for _ in range(100):
@@ -82,7 +88,6 @@ class MiniSMTP(asyncio.StreamReaderProtocol):
                 break
             else:
                 await self.say("500 unknown")
-        self.transport.close()
 
 
 class MiniServer:
