@@ -296,3 +296,4 @@ def quote(ctx: Any, lookup_name: str, s: str, opts: str | None = None) -> str:
         raise ExpansionError(f'"{opts}" unrecognized after "${{quote_{lookup_name}"')
     return like(result, s)
 import acl.lookups.dnsdb  # noqa: E402,F401  (registers itself; after register() exists)
+import acl.lookups.redis  # noqa: E402,F401  (registers itself)

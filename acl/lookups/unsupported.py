@@ -115,7 +115,6 @@ LOOKUPS = [
     _spec("pgsql", QUERY, "PostgreSQL query", quote_pgsql),
     _spec("oracle", QUERY, "Oracle query", quote_mysql),
     _spec("ibase", QUERY, "InterBase query", quote_doubled("'")),
-    _spec("redis", QUERY, "Redis command", quote_redis),
     _spec("nisplus", QUERY, "NIS+ query", quote_doubled('"')),
     _spec("whoson", QUERY, "Whoson query"),
 ]
