@@ -782,7 +782,7 @@ class EximSMTP(SMTP):
                 return
             address = f"{address}@{self.qualify_domain()}"
         local, _, domain = address.rpartition("@")
-        self.v.update(local_part=TaintedStr(local), domain=TaintedStr(domain),
+        self.v.update(local_part=TaintedStr(local.lower()), domain=TaintedStr(domain.lower()),
                       smtp_command_argument_data=TaintedStr(arg))
         verdict = self.policy.run("vrfy")
         if verdict.result != Result.OK:

@@ -213,3 +213,31 @@ def test_smtp_active_hostname_expansion_failure(tmp_path: Path) -> None:
     line = ('LOG: failed to expand "${substr{x}{y}}" (smtp_active_hostname): "x" is not a '
             'number (in "substr" expansion)')
     assert (out, err.splitlines(), rc) == ("", [line, line], 1)
+
+
+LITERALS = BASE + "acl_smtp_rcpt = accept\n"
+LITERAL_INPUT = ('EHLO x.y\nMAIL FROM:<x@[127.0.0.1]>\nMAIL FROM:<a@b>\nRCPT TO:<"x y"@[1.2.3.4]>\n'
+                 "RCPT TO:<x@[1.2.3.4]>\nRCPT TO:<x@[foo]>\nQUIT\n")
+
+
+def test_domain_literals_refused_by_default(tmp_path: Path) -> None:
+    out, _ = run(tmp_path, LITERALS, LITERAL_INPUT)
+    assert out[-7:] == ["501 <x@[127.0.0.1]>: domain literals not allowed\r", "250 OK\r",
+                        '501 <"x y"@[1.2.3.4]>: domain literals not allowed\r',
+                        "501 <x@[1.2.3.4]>: domain literals not allowed\r",
+                        "501-<x@[foo]>: domain literals not allowed\r",
+                        "501 Too many syntax or protocol errors\r", ""]
+
+
+def test_domain_literals_allowed(tmp_path: Path) -> None:
+    out, _ = run(tmp_path, "allow_domain_literals = true\n" + LITERALS, LITERAL_INPUT)
+    assert out[-7:] == ["250 OK\r", "503 sender already given\r", "250 Accepted\r",
+                        "250 Accepted\r", "501 <x@[foo]>: malformed domain literal\r",
+                        "221 test.example closing connection\r", ""]
+
+
+def test_vrfy_acl_sees_lowercased_address(tmp_path: Path) -> None:
+    conf = BASE + "acl_smtp_vrfy = v\nbegin acl\nv:\n  deny message = lp=$local_part d=$domain\n"
+    out, log = run(tmp_path, conf, "VRFY Bob@Example.COM\nQUIT\n")
+    assert out[1] == "252 lp=bob d=example.com\r"
+    assert log == ["LOG: H=[192.0.2.1] rejected VRFY Bob@Example.COM: lp=bob d=example.com"]
