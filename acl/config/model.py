@@ -18,6 +18,7 @@ class OptionSetting:
     value_span: Span | None = None
     hidden: bool = False
     effective: bool = True  # False: accepted for compatibility, no effect here
+    written: str = ""  # the name as written when it was an old alias (MAIN_ALIASES)
 
 
 @dataclass

@@ -60,6 +60,11 @@ EXTENSION_MAIN = {
 }
 
 
+# Seed (Exim 4.83 experimental) names of main options, kept working under the
+# project's rule that seed features accept both names; `acl check` warns.
+MAIN_ALIASES = {"proxy_required_hosts": "hosts_proxy"}
+
+
 def main_type(name: str) -> str | None:
     return GENERIC["main"].get(name) or EXTENSION_MAIN.get(name)
 

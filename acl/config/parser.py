@@ -159,12 +159,17 @@ class _Reader:
             if name.startswith(prefix):
                 self.fail("unrecognized configuration line")
         typ_name, negated = self._strip_negation(name)
+        alias_of = opt.MAIN_ALIASES.get(typ_name)
+        if alias_of:
+            typ_name = alias_of
         typ = opt.main_type(typ_name)
         if typ is None:
             self.fail(f'main option "{name}" unknown', (toks["WORD"].column or 1) - 1,
                       hint=opt.suggest(typ_name, opt.main_candidates()))
         setting = self.option_setting(name, typ_name, typ, negated, toks, self.set_options)
         setting.effective = typ_name in opt.EFFECTIVE_MAIN
+        if alias_of:
+            setting.written = name
         self.cfg.settings[typ_name] = setting
         self.cfg.options[typ_name] = setting.value
 

@@ -30,6 +30,12 @@ SPF_RESULTS = {"err_perm": "permerror", "err_temp": "temperror"}
 
 
 def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
+    for setting in cfg.settings.values():
+        if getattr(setting, "written", "") in RENAMED_OPTIONS:
+            old, new = setting.written, RENAMED_OPTIONS[setting.written]
+            yield diag(setting.span, path, f'option "{old}" was renamed "{new}"; exim-acl '
+                       "accepts the seed's name, Exim 4.96 refuses it", "deprecated", "warning",
+                       new)
     for acl in cfg.acls.values():
         for stmt in acl.statements:
             for cond in stmt.conditions:
@@ -61,8 +67,8 @@ def rule_deprecated(cfg: Any, path: str) -> Iterator[Diagnostic]:
             if isinstance(node, N.Var) and node.name in RENAMED_VARIABLES:
                 new = RENAMED_VARIABLES[node.name]
                 yield diag(where(v, node), path, f"${node.name} is the Exim 4.83 name of ${new}; "
-                           "Exim 4.96 fails on it (unknown variable name)", "deprecated",
-                           "error", "$" + new)
+                           "exim-acl accepts it, Exim 4.96 fails on it (unknown variable name)",
+                           "deprecated", "warning", "$" + new)
             elif isinstance(node, N.Var) and node.name in OLD_VARIABLES:
                 new = OLD_VARIABLES[node.name]
                 yield diag(where(v, node), path, f"${node.name} is an old name: use ${new}",

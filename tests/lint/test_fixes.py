@@ -119,8 +119,8 @@ CASES: dict[str, tuple[str, list[tuple[int, int, str, str, str | None]], str]] =
           "  warn control = dmarc_forensic_enable\n"
           "  warn logwrite = TLS $tls_cipher ${str2b64:$sender_helo_name}\n  accept\n" + TAIL,
         [(9, 14, "warning", 'SPF result "err_perm" is deprecated: use "permerror"', "permerror"),
-         (10, 23, "error", "$proxy_host_address is the Exim 4.83 name of $proxy_local_address; "
-                           "Exim 4.96 fails on it (unknown variable name)", "$proxy_local_address"),
+         (10, 23, "warning", "$proxy_host_address is the Exim 4.83 name of $proxy_local_address; "
+                           "exim-acl accepts it, Exim 4.96 fails on it (unknown variable name)", "$proxy_local_address"),
          (11, 18, "warning", 'control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic"; '
                              "exim-acl accepts the seed's spelling, Exim 4.96 refuses it",
           "dmarc_enable_forensic"),

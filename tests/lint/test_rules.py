@@ -97,13 +97,13 @@ def test_deprecated(lint: Lint) -> None:
                  "  deny spf = !err_perm\n  warn logwrite = $proxy_target_port\n"
                  "       control = dmarc_forensic_enable\n  accept\ndata:\n  accept\n")
     assert only(found, "deprecated") == [
-        (1, 1, "error", 'option "proxy_required_hosts" was renamed "hosts_proxy"; Exim 4.96 '
-                        "refuses the old name [deprecated]"),
+        (1, 1, "warning", 'option "proxy_required_hosts" was renamed "hosts_proxy"; exim-acl '
+                          "accepts the seed's name, Exim 4.96 refuses it [deprecated]"),
         (7, 10, "info", '"endpass" is discouraged: split the statement, or use a nested ACL '
                         "(acl = name) [deprecated]"),
         (8, 14, "warning", 'SPF result "err_perm" is deprecated: use "permerror" [deprecated]'),
-        (9, 19, "error", "$proxy_target_port is the Exim 4.83 name of $proxy_external_port; "
-                         "Exim 4.96 fails on it (unknown variable name) [deprecated]"),
+        (9, 19, "warning", "$proxy_target_port is the Exim 4.83 name of $proxy_external_port; "
+                         "exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]"),
         (10, 18, "warning", 'control "dmarc_forensic_enable" is spelt "dmarc_enable_forensic"; '
                             "exim-acl accepts the seed's spelling, Exim 4.96 refuses it [deprecated]"),
     ]

@@ -35,15 +35,16 @@ SEEDS = {
         'examples/seed/dmarc.conf:50:41: error: unknown variable name "domain_used_domain" (did you mean "dmarc_used_domain"?) [unknown-name]',
     ],
     'examples/seed/proxy.conf': [
-        'examples/seed/proxy.conf:6:1: error: option "proxy_required_hosts" was renamed "hosts_proxy"; Exim 4.96 refuses the old name [deprecated]',
-        'examples/seed/proxy.conf:15:42: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:20:43: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:22:36: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:26:33: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:30:41: error: $proxy_target_address is the Exim 4.83 name of $proxy_external_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:30:63: error: $proxy_target_port is the Exim 4.83 name of $proxy_external_port; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:31:43: error: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; Exim 4.96 fails on it (unknown variable name) [deprecated]',
-        'examples/seed/proxy.conf:31:63: error: $proxy_host_port is the Exim 4.83 name of $proxy_local_port; Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:6:1: warning: option "proxy_required_hosts" was renamed "hosts_proxy"; '
+        'exim-acl accepts the seed\'s name, Exim 4.96 refuses it [deprecated]',
+        'examples/seed/proxy.conf:15:42: warning: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:20:43: warning: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:22:36: warning: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:26:33: warning: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:30:41: warning: $proxy_target_address is the Exim 4.83 name of $proxy_external_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:30:63: warning: $proxy_target_port is the Exim 4.83 name of $proxy_external_port; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:31:43: warning: $proxy_host_address is the Exim 4.83 name of $proxy_local_address; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
+        'examples/seed/proxy.conf:31:63: warning: $proxy_host_port is the Exim 4.83 name of $proxy_local_port; exim-acl accepts it, Exim 4.96 fails on it (unknown variable name) [deprecated]',
     ],
 }
 
