@@ -80,13 +80,14 @@ def _text(b: bytes) -> str:
 
 
 def _header_name(line: bytes) -> bytes | None:
-    """The name of a header line (printable characters up to the colon, white
-    space allowed before it), or None when the line is not a header."""
+    """The name of a header line (anything but control characters, space and
+    DEL up to the colon, white space allowed before it; Exim accepts 8-bit
+    names), or None when the line is not a header."""
     colon = line.find(b":")
     if colon <= 0:
         return None
     name = line[:colon].rstrip(b" \t")
-    if not name or any(c <= 32 or c >= 127 for c in name):
+    if not name or any(c <= 32 or c == 127 for c in name):
         return None
     return line[:colon]
 

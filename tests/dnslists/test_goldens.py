@@ -21,8 +21,6 @@ GOLDENS: dict[str, Any] = json.loads((Path(__file__).parent / "goldens.json").re
 KNOWN: dict[str, str] = {
     "host-regex": "Exim matches host-name patterns against the aliases too (alias.hosts.test); "
                   "acl/runtime/lists.py checks $sender_host_name only",
-    "helo-wrong": "Exim's log keeps H=(helo) [ip] after the name lookup verify=helo makes (no "
-                  "host_build_sender_fullhost there); acl/smtp/logs.py shows the name once known",
 }
 
 
