@@ -28,6 +28,7 @@ Variables (``$name``)
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, TypeVar
 
@@ -175,6 +176,8 @@ class LazyRegistry(Registry):
         super().__init__()
         self._raw = {k: self.__dict__.pop(k) for k in TABLES}
         self._loaders = loaders
+        self._lock = threading.RLock()
+        self._loading: set[str] = set()
 
     def table(self, kind: str) -> dict[str, Any]:
         return self._raw[kind]  # type: ignore[no-any-return]
@@ -183,8 +186,15 @@ class LazyRegistry(Registry):
         raw = self.__dict__.get("_raw")
         if raw is None or name not in raw:
             raise AttributeError(name)
-        self.__dict__[name] = raw[name]  # first: the modules being imported may read it
-        self._loaders[name]()
+        with self._lock:  # another thread waits until the table is complete
+            if name in self.__dict__ or name in self._loading:  # done, or read by a module it imports
+                return raw[name]
+            self._loading.add(name)
+            try:
+                self._loaders[name]()
+            finally:
+                self._loading.discard(name)
+            self.__dict__[name] = raw[name]  # from now on a plain attribute
         return raw[name]
 
 

@@ -153,3 +153,20 @@ def test_text_and_variables_parsed_without_lark_as_lark_would() -> None:
         assert [p.span for p in fast.parts] == [p.span for p in ref.parts], repr(text)
     assert taken > 1000
     assert P._plain_vars("$h_subject") is None and P._plain_vars("${x}") is None
+
+
+def test_tables_complete_for_every_thread() -> None:
+    """Threads reading a table while its modules load wait for the whole table."""
+    code = (
+        "import threading\n"
+        "from acl.builtins.registry import REGISTRY\n"
+        "seen = []\n"
+        "def read():\n"
+        "    seen.append(len(REGISTRY.operators))\n"
+        "threads = [threading.Thread(target=read) for _ in range(8)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(len(set(seen)), seen[0] == len(REGISTRY.operators) > 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1", "True"]
