@@ -88,6 +88,15 @@ async def command(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, li
     return text
 
 
+async def close(writer: asyncio.StreamWriter) -> None:
+    """Close and wait for it; a connection the peer reset is closed too."""
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+
+
 async def session(host: str, port: int, wl: Workload, n: int, result: Result,
                   timeout: float = 30.0) -> None:
     """One full session; its latency and message id go into ``result``."""
@@ -128,11 +137,7 @@ async def session(host: str, port: int, wl: Workload, n: int, result: Result,
     except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
         result.error(type(e).__name__)
     finally:
-        writer.close()
-        try:
-            await writer.wait_closed()
-        except OSError:
-            pass
+        await close(writer)
 
 
 async def run_load(host: str, port: int, concurrency: int, sessions: int, seconds: float,
