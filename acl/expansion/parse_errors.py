@@ -14,12 +14,15 @@ from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
 from acl.source import Span
 
 
+_SEQUENCES = frozenset({"tparts", "cparts"})  # the grammar's list rules: flattened like helpers
+
+
 def _normalise(values: list[Any]) -> list[Any]:
     """Flatten Lark's helper trees and turn finished ``{content}`` runs that await
     reduction into ``arg`` trees, so that open braces are the only LBRACEs left."""
     flat: list[Any] = []
     for v in values:
-        if isinstance(v, Tree) and str(v.data).startswith("_"):
+        if isinstance(v, Tree) and (str(v.data).startswith("_") or v.data in _SEQUENCES):
             flat.extend(_normalise(v.children))
         else:
             flat.append(v)

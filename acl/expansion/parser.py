@@ -170,10 +170,20 @@ class _Build:
         return tuple(parts)
 
     def start(self, c: list[Any]) -> N.Expansion:
-        return N.Expansion(self.parts(c), self.text, _anon_span(1, 1) if self.origin is None else self.origin)
+        return N.Expansion(self.parts(c[0] if c else c), self.text,
+                           _anon_span(1, 1) if self.origin is None else self.origin)
 
     def content(self, c: list[Any]) -> tuple[N.Part, ...]:
-        return self.parts(c)
+        return self.parts(c[0] if c else c)
+
+    def tparts(self, c: list[Any]) -> list[Any]:
+        if len(c) == 1:
+            return c
+        seq = c[0]
+        seq.append(c[1])
+        return seq  # type: ignore[no-any-return]
+
+    cparts = tparts
 
     def arg(self, c: list[Any]) -> _Arg:
         lb = c[0]
