@@ -123,3 +123,36 @@ def test_selection_from_options(redis_pw: RedisServer) -> None:
         limiter_for(ctx(ratelimit_store="redis"), local)
     with pytest.raises(RateLimitDefer):
         limiter_for(ctx(ratelimit_store="redis", redis_servers="x//", ratelimit_redis_outage="maybe"), local)
+
+
+def test_engine_with_proposed_patch(redis_pw: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's limiter() as the proposed patch has it: two connections
+    (as if on two servers) share one per-host connection limit in Redis."""
+    import acl.builtins
+    import acl.engine.ratelimit as engine_rl
+    from acl.config import parse_config_text
+    from acl.engine import Engine
+    from acl.runtime.context import ExpansionContext
+
+    acl.builtins.load_all()
+
+    def limiter(ctx):  # type: ignore[no-untyped-def]
+        lim = ctx.extra.get(engine_rl._LIMITER)
+        if lim is None:
+            lim = ctx.extra[engine_rl._LIMITER] = limiter_for(ctx, engine_rl.store_for(ctx))
+        return lim
+
+    monkeypatch.setattr(engine_rl, "limiter", limiter)
+    cfg = parse_config_text("primary_hostname = t.example\nbegin acl\nc:\n"
+                            "  deny ratelimit = 3 / 1h / per_conn / strict\n  accept\n")
+    cfg.options.update(ratelimit_store="redis", redis_servers=redis_pw.spec("6"))
+    redis_pw.client(6).flushdb()
+    engines = [Engine(cfg), Engine(cfg)]
+    got = []
+    for i in range(6):
+        ctx = ExpansionContext(config=cfg)
+        ctx.variables["sender_host_address"] = "192.0.2.7"
+        got.append(engines[i % 2].run_acl("c", ctx, where="connect").result.name)
+    assert got == ["OK", "OK", "OK", "FAIL", "FAIL", "FAIL"]
+    assert ctx.variables["sender_rate_limit"] == "3"
+    assert redis_pw.client(6).keys() == [(PREFIX + "1h/per_conn/192.0.2.7").encode()]
