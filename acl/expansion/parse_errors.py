@@ -14,7 +14,7 @@ from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
 from acl.source import Span
 
 
-_SEQUENCES = frozenset({"tparts", "cparts"})  # the grammar's list rules: flattened like helpers
+_SEQUENCES = frozenset({"tparts", "cparts", "tail"})  # the grammar's list rules: flattened like helpers
 
 
 def _normalise(values: list[Any]) -> list[Any]:

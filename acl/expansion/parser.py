@@ -183,7 +183,7 @@ class _Build:
         seq.append(c[1])
         return seq  # type: ignore[no-any-return]
 
-    cparts = tparts
+    cparts = tail = tparts
 
     def arg(self, c: list[Any]) -> _Arg:
         lb = c[0]
@@ -226,6 +226,7 @@ class _Build:
         return N.Operator(name, N.Expansion(parts, self.text[head.end_pos:c[-1].start_pos], sp), sp)
 
     def item(self, c: list[Any]) -> N.Item:
+        c = c[:-1] + c[-1]  # the tail's list in line
         head = c[0]
         name = head.value[2:]
         options: list[str] = []
@@ -298,7 +299,7 @@ class _Build:
         i = 1
         while _is_tok(c[i]):
             i += 1
-        cond, rest = self.resolve(c[i], c[i + 1:], "if")
+        cond, rest = self.resolve(c[i], c[i + 1] if i + 1 < len(c) else [], "if")
         yes, no, fail = self.yes_no(rest)
         return N.If(cond, yes, no, fail, self.sp(c[0]))
 
