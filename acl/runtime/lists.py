@@ -414,6 +414,11 @@ def ip_key(addr: Any, *, colons: bool) -> str:
 def _check_host_item(ctx: Any, item: str, s: _Subject) -> Found | None:
     if item == "":
         return Found() if s.ip_text == "" else None
+    # Digits and dots that are no address (1.2.3, 1.2.3/24, or an IPv6
+    # address cut up by the colon separator) end the check, as in Exim.
+    lead = len(item) - len(item.lstrip("0123456789."))
+    if lead == len(item) or (item[lead] == "/" and lead > 0):
+        raise HostNotFound("malformed IPv4 address or address mask")
     if item == "@[]":
         if s.ip is None:
             return None

@@ -39,7 +39,8 @@ class ListDefer(ExpansionError):
 
 class HostNotFound(ExpansionError):
     """A host list needed the client's host name, or the addresses of a name
-    in the list, and the resolver had none: Exim ends the check with "no"."""
+    in the list, and the resolver had none (or an item is a malformed IPv4
+    address): Exim ends the check with "no", giving this message as the reason."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

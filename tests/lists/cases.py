@@ -10,6 +10,7 @@ FILES = {
     "lps": "foo\n!bar\npostmaster\n",
     "addrs": "*@bad.example\njoe@x.example\n",
     "wl": "a.example: A\n*.w.example: W\n*: STAR\n",
+    "atat": "a.example: joe : !bob : ^s.* : >b.example\nb.example: bob : ann\nc.example: *\n",
     "one": "x.example\n",
 }
 
@@ -71,6 +72,14 @@ BE = [
          "${if match_domain{x.example}{@mx_any}{y}{n}}",
          "${if match_domain{x.example}{@mx_primary : x.example}{y}{n}}",
          "${if match_local_part{Foo}{foo}{y:$value}{n}}",
+         '${if match_ip{192.0.2.1}{1.2.3 : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{192.0.2.1}{192.0.2.0/24 : 1.2.3}{y}{n}}',
+         '${if match_ip{192.0.2.1}{1.2.3/24 : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{192.0.2.1}{./24 : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{192.0.2.1}{!1.2.3 : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{192.0.2.1}{1.2.3.4.5 : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{192.0.2.1}{1.2.3.x : 192.0.2.0/24}{y}{n}}',
+         '${if match_ip{2001:db8::1}{10.0.0.0/8 : 2001:db8::/32}{y}{n}}',
          "${if match_domain{a.b}{*.b : *b}{$value:$1}}",
          "${if match_domain{a.b}{*b : *.b}{$value:$1}}",
          "${if match_domain{xa.b}{*a.b : *b : xa.b}{$value:$1}}",
@@ -264,6 +273,17 @@ BH = [
             "  warn local_parts = +cf\n       set acl_m_g = $local_part_data $1\n"
             "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c e=$acl_m_e f=$acl_m_f g=$acl_m_g",
      "rcpts": ["Foo@a.x.example", "foo@y.example", "Bar@z.example", "Baz@q.example"]},
+    {"name": "ipv6_client_and_atat", "ip": "2001:db8::25", "sender": "",
+     "conf": "hostlist six = <; 2001:db8::/32 ; ::1\naddresslist at = @@lsearch;{D}/atat",
+     "acl": "  warn hosts = <; 2001:db8::/32 ; ::1\n       set acl_m_a = y\n"
+            "  warn hosts = +six\n       set acl_m_b = y\n"
+            "  warn hosts = <; net64-iplsearch;{D}/ipl\n       set acl_m_c = $host_data\n"
+            "  warn hosts = 10.0.0.0/8 : 2001:db8::/32\n       set acl_m_e = y\n"
+            "  warn recipients = +at\n       set acl_m_f = $recipient_data\n"
+            "  warn senders = : \n       set acl_m_g = y\n"
+            "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c e=$acl_m_e f=$acl_m_f g=$acl_m_g",
+     "rcpts": ["joe@a.example", "bob@a.example", "sue@a.example", "ann@a.example", "zed@c.example",
+               "x@d.example"]},
     {"name": "lookup_defer", "ip": "192.0.2.1", "host_name": "h.example",
      "conf": "hostlist n = iplsearch;{D}/ipl\ndomainlist bad = a.example : ^c(\\d+)\\.example$",
      "acl": "  warn hosts = 10.0.0.0/8 : +n\n  warn domains = x.example : +bad\n"
