@@ -284,6 +284,14 @@ BH = [
             "  accept message = a=$acl_m_a b=$acl_m_b c=$acl_m_c e=$acl_m_e f=$acl_m_f g=$acl_m_g",
      "rcpts": ["joe@a.example", "bob@a.example", "sue@a.example", "ann@a.example", "zed@c.example",
                "x@d.example"]},
+    {"name": "cache_through_sublists",
+     "conf": "domainlist local = a.example : *.b.example\n"
+             "domainlist ld = ${if eq{1}{1}{a.example}} : *.b.example\n"
+             "domainlist sub = +ld : c.example\ndomainlist sub2 = +local : c.example",
+     "acl": "  warn domains = +sub\n  warn domains = +sub\n  warn domains = +sub2\n  warn domains = +sub2\n"
+            "  warn domains = !+local\n  warn domains = !+local\n       set acl_m_a = $domain_data\n"
+            "  accept message = a=$acl_m_a d=$domain_data",
+     "rcpts": ["u@x.b.example", "u@q.example", "u@c.example"]},
     {"name": "lookup_defer", "ip": "192.0.2.1", "host_name": "h.example",
      "conf": "hostlist n = iplsearch;{D}/ipl\ndomainlist bad = a.example : ^c(\\d+)\\.example$",
      "acl": "  warn hosts = 10.0.0.0/8 : +n\n  warn domains = x.example : +bad\n"
