@@ -248,27 +248,13 @@ def _domain_special(ctx: Any, item: str, subject: str) -> Found | None:
             if addr is not None and addr in {_subject_ip(x) for x in local_interface_ips()}:
                 return Found(item, (subject,))
         return None
-    if item in ("@mx_any", "@mx_primary", "@mx_secondary"):
-        return Found(item) if _mx_match(ctx, item[4:], subject) else None
+    if lists_dns.is_mx_item(item):
+        try:
+            ok = lists_dns.match_mx(ctx, item, subject, set(local_interface_ips()))
+        except LookupDefer as exc:
+            raise ListDefer(exc.message, exc.message) from None
+        return Found(item) if ok else None
     return Found(item) if lc(item) == subject else None
-
-
-def _mx_match(ctx: Any, which: str, domain: str) -> bool:
-    """Whether ``domain``'s MX targets include this host, as ``@mx_<which>``
-    asks: any target, one of the most preferred, or only less preferred ones."""
-    dns = lists_dns.resolver(ctx)
-    try:
-        records = dns.mx(ctx, domain) or []
-        local = {_subject_ip(x) for x in local_interface_ips()}
-        best = min((p for p, _ in records), default=0)
-        hits = [p for p, target in records[:100]
-                if any(_subject_ip(a) in local for a in dns.addresses(ctx, target) or ())]
-    except LookupDefer as exc:
-        raise ListDefer(exc.message, exc.message) from None
-    if which == "any":
-        return bool(hits)
-    primary = any(p == best for p in hits)
-    return primary if which == "primary" else bool(hits) and not primary
 
 
 def _named_list(ctx: Any, kind: str, name: str) -> Any:
