@@ -1,27 +1,22 @@
 """Record the SPF goldens from the real Exim 4.96 (root, Exim and NSD
 installed): ``python3 -m tests.spf.record_goldens``.
 
-Exim resolves through the system resolver, so each recording runs in a new
-network and mount namespace: only loopback exists, /etc/resolv.conf is
-bind-mounted (inside only) to name 127.0.0.1, and NSD serves
-tests/spf/zones.py on 127.0.0.1:53. Nothing leaves loopback. Each case of
-tests/spf/cases.py is an ``exim -bh`` session; its log lines and replies go to
+Each case of tests/spf/cases.py is an ``exim -bh`` session in the private
+namespace of tests/oracle/netns.py, where NSD serves tests/spf/zones.py on
+127.0.0.1:53 and nothing leaves loopback. Its log lines and replies go to
 tests/spf/goldens.json, which the tests replay without Exim."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+from tests.oracle import EximRunner, exim_namespace, recorder_main
+
 HERE = Path(__file__).resolve().parent
 GOLDENS = HERE / "goldens.json"
-INNER = "--inside-namespace"
 PRIMARY = "mx.recv.test"
 VARS = ("R=[$spf_result] G=[$spf_result_guessed] HC=[$spf_header_comment] "
         "RS=[$spf_received] SC=[$spf_smtp_comment]")
@@ -60,47 +55,24 @@ def log_lines(stderr: str) -> list[str]:
     return [ln[5:] for ln in stderr.splitlines() if ln.startswith("LOG: ")]
 
 
-def record(case: "object", work: Path) -> dict[str, object]:
-    conf = work / f"{case.id}.conf"  # type: ignore[attr-defined]
-    conf.write_text(exim_conf(case))
-    r = subprocess.run(["exim", "-C", str(conf), "-bh", case.ip], input=session(case),  # type: ignore[attr-defined]
-                       capture_output=True, timeout=60)
+def record(case: "object", exim: EximRunner) -> dict[str, object]:
+    conf = exim.config(exim_conf(case), f"{case.id}.conf")  # type: ignore[attr-defined]
+    r = exim.bh(conf, case.ip, session(case))  # type: ignore[attr-defined]
     out = r.stdout.decode("utf-8", "replace")
     replies = [_ID.sub("id=X", _DATE.sub("ESMTP", ln)) for ln in out.splitlines()
                if ln[:3].isdigit()]
     return {**asdict(case), "log": log_lines(r.stderr.decode("utf-8", "replace")), "replies": replies}
 
 
-def inside() -> None:
-    from tests.dnsserver import DnsServer
+def record_all(_args: list[str]) -> None:
     from tests.spf.cases import CASES
     from tests.spf.zones import BROKEN, ZONES
 
-    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    work = Path(tempfile.mkdtemp(prefix="acl-spf-rec-"))
-    work.chmod(0o755)
-    resolv = work / "resolv.conf"
-    resolv.write_text("nameserver 127.0.0.1\n")
-    subprocess.run(["mount", "--bind", str(resolv), "/etc/resolv.conf"], check=True)
-    (work / "nsd").mkdir()
-    with DnsServer(ZONES, broken=BROKEN, port=53, workdir=str(work / "nsd")):
-        cases = [record(c, work) for c in CASES]
+    with exim_namespace(ZONES, broken=BROKEN, prefix="acl-spf-rec-") as exim:
+        cases = [record(c, exim) for c in CASES]
     GOLDENS.write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
     print(f"{len(cases)} goldens written to {GOLDENS}")
 
 
-def main() -> None:
-    if sys.argv[1:] == [INNER]:
-        inside()
-        return
-    if os.geteuid() != 0:
-        sys.exit("record_goldens: run as root (it makes network and mount namespaces)")
-    root = HERE.parent.parent
-    env = dict(os.environ, PYTHONPATH=str(root))
-    sys.exit(subprocess.run(["unshare", "--net", "--mount", "--propagation", "private",
-                             sys.executable, "-m", "tests.spf.record_goldens", INNER], cwd=root,
-                            env=env).returncode)
-
-
 if __name__ == "__main__":
-    main()
+    recorder_main("tests.spf.record_goldens", record_all)
