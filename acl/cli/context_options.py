@@ -305,11 +305,18 @@ def build_context(o: Options, config: Any = None) -> Any:
 
 def _attach_engine(ctx: Any, config: Any) -> None:
     """Let ``${acl}`` and the ``acl`` condition run the configuration's ACLs
-    (an empty configuration has none: every name is then an undefined ACL)."""
-    from acl.config import parse_config_text
-    from acl.engine import Engine
+    (an empty configuration has none: every name is then an undefined ACL).
+    The engine is built on the first such call: importing it costs tens of
+    milliseconds that most ``acl expand`` runs never need."""
 
-    Engine(config if config is not None else parse_config_text("")).attach(ctx, "not_smtp")
+    def first_call(name: str, args: list[str]) -> Any:
+        from acl.config import parse_config_text
+        from acl.engine import Engine
+
+        Engine(config if config is not None else parse_config_text("")).attach(ctx, "not_smtp")
+        return ctx.acl_runner(name, args)
+
+    ctx.acl_runner = first_call
 
 
 def read_message(ctx: Any, path: str) -> None:
