@@ -5,7 +5,7 @@ under ``unshare --net --mount`` (root only): in that namespace only loopback
 exists, /etc/resolv.conf (and, if asked, /etc/hosts) are bind mounts seen only
 inside, and NSD answers on 127.0.0.1:53. No query can leave the machine.
 
-A recorder's module ends with ``recorder_main(__name__ or module, body)``;
+A recorder's module ends with ``recorder_main("tests.area.record", body)``;
 ``body(args)`` then runs inside and uses::
 
     with exim_namespace(ZONES, broken=BROKEN, hosts=True) as exim:
@@ -108,11 +108,11 @@ def exim_namespace(zones: Mapping[str, str], *, broken: tuple[str, ...], hosts: 
         raise NotIsolated("exim_namespace: not inside the private namespaces of recorder_main")
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     work = Path(tempfile.mkdtemp(prefix=prefix))
-    work.chmod(0o755)
-    bound = ["resolv.conf", *(["hosts"] if hosts else [])]
+    work.chmod(0o755)  # Exim may open files after giving up root (as tests/lists/record.py notes)
+    bound = {"resolv.conf": RESOLV_CONF, **({"hosts": HOSTS} if hosts else {})}
     try:
-        for name in bound:
-            _bind(work, name, HOSTS if name == "hosts" else RESOLV_CONF)
+        for name, text in bound.items():
+            _bind(work, name, text)
         (work / "nsd").mkdir()
         with DnsServer(zones, broken=broken, port=53, workdir=str(work / "nsd")):
             yield EximRunner(work)
