@@ -18,11 +18,13 @@ from acl.errors import AclError
 from acl.runtime.values import TaintedStr
 from acl.serve.deliver import Deliverer
 from acl.serve.listen import Listen, listen_addresses
+from acl.serve import stores
 from acl.serve.mainlog import MainLog
-from acl.serve.protocol import ServeSMTP, install
+from acl.serve.protocol import ServeSMTP
 from acl.smtp.logs import message_id
 from acl.spool import Envelope, Spool
 
+ACL_THREADS = 64  # sessions whose ACLs may wait on lookups at the same time
 MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
 
 
@@ -84,7 +86,6 @@ class Server:
     def __init__(self, state: State, *, reload: Callable[[], State] | None = None,
                  peer_override: Callable[[tuple[str, int]], tuple[str, int]] | None = None,
                  grace: float = 10.0) -> None:
-        install()
         self.state = state
         self._reload = reload
         self.peer_override = peer_override
@@ -98,6 +99,10 @@ class Server:
         self.claimed: set[str] = set()
         self.io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="spool")
         self.delivery_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
+        # ACL runs (and TLS setup, DKIM) of all sessions: a session waiting on
+        # DNS holds one thread, the others go on in the rest.
+        self._stores_for: Any = None
+        self.acl_pool = ThreadPoolExecutor(max_workers=ACL_THREADS, thread_name_prefix="acl")
         self.to_deliver: asyncio.Queue[str] | None = None
         self.stopping: asyncio.Event | None = None
         self.bound: list[tuple[str, int]] = []
@@ -160,6 +165,7 @@ class Server:
             self.worker.cancel()
             await asyncio.gather(self.worker, return_exceptions=True)
         self.delivery_pool.shutdown(wait=True)
+        self.acl_pool.shutdown(wait=False, cancel_futures=True)
         self.io.shutdown(wait=True)
         self.mainlog.close()
 
@@ -247,6 +253,9 @@ class Server:
             sender_host_address=TaintedStr(ip), sender_host_port=TaintedStr(str(port)),
             interface_address=local_ip, interface_port=str(local_port),
             received_ip_address=local_ip, received_port=str(local_port))
+        if st.config is not self._stores_for:  # once per configuration
+            stores.install(ctx)
+            self._stores_for = st.config
         return Policy(st.engine, ctx, self.log)
 
     async def look_up_host(self, ctx: Any) -> None:

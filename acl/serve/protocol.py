@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from acl.engine import Result
+from acl.proxy.session import before_banner, needs_host_lookup
 from acl.smtp import data as msgdata
 from acl.smtp.server import Drop, EximSMTP
 from acl.spool import Envelope, SpoolError
@@ -51,7 +52,9 @@ class ServeSMTP(EximSMTP):
     def __init__(self, server: "Server") -> None:
         self.server = server
         self.state: "State" = server.state  # the configuration at connect time
-        super().__init__(_NoPolicy(), host_checking=False, loop=server.loop)  # type: ignore[arg-type]
+        super().__init__(_NoPolicy(), host_checking=False, daemon=True,  # type: ignore[arg-type]
+                         acl_executor=server.acl_pool, loop=server.loop)
+        self.receive_timeout = self.state.receive_timeout
         self.last_code = ""
         self.spooling = False
         self.terminating = False
@@ -94,12 +97,26 @@ class ServeSMTP(EximSMTP):
         try:
             self.policy = server.make_policy(self)
             self.ctx = self.policy.ctx
-            await server.look_up_host(self.ctx)
+            self.log_connection()
+            # The PROXY header comes first (hosts_proxy); a client it names is
+            # looked up again whatever host_lookup says.
+            proxy = await before_banner(self.ctx, self._reader, self.log)
+            if proxy is None or not needs_host_lookup(self.ctx):
+                await server.look_up_host(self.ctx)
             if not self.reserve_ok():
                 return
             await super()._handle_client()
         finally:
             server.release(self)
+
+    def log_connection(self) -> None:
+        """log_selector +smtp_connection: the daemon's line for a new client
+        (the proxy's address: the header is not read yet)."""
+        from acl.smtp.selectors import selected
+
+        self.build_fullhost()
+        if selected(self.ctx, "smtp_connection"):
+            self.log(f"{self.connection_info()} (TCP/IP connection count = {self.server.count})")
 
     def reserve_ok(self) -> bool:
         """smtp_accept_reserve (checked in smtp_start_session, as Exim does)."""
@@ -191,22 +208,3 @@ class ServeSMTP(EximSMTP):
 
 def _bytes(body: bytes | str) -> bytes:
     return body if isinstance(body, bytes) else body.encode("utf-8", "surrogateescape")
-
-
-_original_accepted = msgdata.accepted
-
-
-async def _accepted(smtp: Any, verdict: Any, body: bytes | str, *rest: Any) -> None:
-    store = getattr(smtp, "store_message", None)
-    if store is not None and not await store(verdict, body):
-        return
-    await _original_accepted(smtp, verdict, body, *rest)
-
-
-def install() -> None:
-    """acl/smtp has no hook between the DATA decision and its 250 yet; put
-    one there (inert for protocols without store_message, such as acl
-    session's)."""
-    if msgdata.accepted is not _accepted:
-        msgdata.accepted = _accepted
-

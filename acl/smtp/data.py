@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from acl.engine import Result, Verdict
 from acl.runtime.message import apply_message, parse_message
@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from acl.smtp.server import EximSMTP
 
 CHUNK = 1 << 16  # bytes read at a time; lines may be longer
-MAX_STORED = 64 << 20  # message bytes kept in memory whatever the size limit
+MAX_STORED = 64 << 20  # message bytes kept in memory when there is no size limit
+SIZE_MARGIN = 1 << 16  # kept past message_size_limit (the excess is only counted)
+
+
+def store_limit(size_limit: int) -> int:
+    """Bytes of a message kept in memory: a message past message_size_limit is
+    read to its end (to answer 552 in step) but no more of it is kept."""
+    return size_limit + SIZE_MARGIN if size_limit > 0 else MAX_STORED
 
 
 @dataclass
@@ -36,7 +43,7 @@ class DotReader:
 
     def __init__(self, msg: Received, limit: int) -> None:
         self.msg = msg
-        self.limit = limit
+        self.limit = store_limit(limit)
         self.state = 0  # 0 line start, 1 normal, 2 after CR, 3 after dot, 4 after dot CR
         # A client whose first line ends in a bare LF uses LF as line ending
         # throughout; otherwise a bare LF is data (Exim's smuggling defence).
@@ -45,7 +52,7 @@ class DotReader:
     def put(self, b: int) -> None:
         m = self.msg
         m.size += 1
-        if len(m.data) < MAX_STORED:
+        if len(m.data) < self.limit:
             m.data.append(b)
 
     def line_end(self) -> None:
@@ -175,7 +182,9 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
         return
     parsed = parse_message(bytes(msg.data), smtp=True)
     if "sender_rcvhost" not in v:
-        v["sender_rcvhost"] = TaintedStr(rcvhost(v))
+        from acl.smtp.selectors import selected
+
+        v["sender_rcvhost"] = TaintedStr(rcvhost(v, selected(ctx, "incoming_port")))
     ctx.headers = []
     apply_message(ctx, parsed, recipients=smtp.recipients)
     submission_fixups(smtp)
@@ -187,15 +196,19 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
         v.update(body_linecount=str(msg.body_lines),
                  message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
     apply_header_changes(smtp)  # what earlier ACLs added or removed
-    if policy.acl_option("data"):
-        verdict = policy.run("data")
-    else:
+    verdict = await verify_dkim(smtp, msg)
+    if verdict is None and policy.acl_option("data"):
+        verdict = await smtp.run_phase("data")
+    elif verdict is None:
         verdict = Verdict(Result.OK, where="data")
     apply_header_changes(smtp)
     if verdict.result in (Result.OK, Result.DISCARD):
         await accepted(smtp, verdict, parsed.body, chunk_line)
     else:
-        out = policy.fail("data", verdict, what="after DATA", sender_info=True)
+        if verdict.where == "dkim":  # Exim names the phase, with DATA's empty argument
+            out = policy.fail("dkim", verdict, what="DKIM ")
+        else:
+            out = policy.fail("data", verdict, what="after DATA", sender_info=True)
         await smtp.write(out.lines)
         policy.message_id = ""  # a rejected message's id is forgotten
         smtp.reset()
@@ -204,6 +217,32 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
             from acl.smtp.server import Drop
 
             raise Drop
+
+
+async def verify_dkim(smtp: "EximSMTP", msg: Received) -> Verdict | None:
+    """DKIM verification of the message as received, and the DKIM ACL: its
+    verdict when that rejects (or discards), else None (the DATA ACL runs)."""
+    import acl.dkim
+
+    policy, ctx = smtp.policy, smtp.ctx
+    raw = bytes(msg.data).replace(b"\n", b"\r\n")
+
+    def work() -> Verdict | None:
+        sigs = acl.dkim.verify_message(ctx, raw, controls=policy.controls)
+        for line in acl.dkim.log_lines(ctx):
+            policy.log(line)
+        return acl.dkim.run_dkim_acl(policy.engine, ctx, sigs, run=lambda: policy.run("dkim"))
+
+    if smtp.acl_executor is None:
+        verdict = work()
+    else:  # key lookups wait on DNS: not in the loop's thread
+        import asyncio
+
+        verdict = await asyncio.get_running_loop().run_in_executor(smtp.acl_executor, work)
+    apply_header_changes(smtp)
+    if verdict is None or verdict.result == Result.OK:
+        return None
+    return verdict
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -252,7 +291,9 @@ def apply_header_changes(smtp: "EximSMTP") -> None:
 
 async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: str) -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
-    mid = policy.message_id
+    if not await smtp.store_message(verdict, body):
+        return  # the caller replied 451 and reset
+    mid = policy.message_id  # the store may have renumbered the message
     if chunk_line:
         await smtp.say(chunk_line)
     fake = next((c for c in policy.controls if c.name in ("fakereject", "fakedefer")), None)
@@ -272,19 +313,66 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: 
         smtp._writer.write(b"\n**** SMTP testing: that is not a real message id!\n\n")
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
                for n, val in ctx.headers) + len(b"\n") + len(body)
-    sender = smtp.sender or "<>"
-    line = f"{'(=' if fake is not None and fake.name == 'fakereject' else '<='} {sender} {policy.host()} P={v.get('received_protocol', 'smtp')}{' K' if smtp.chunked else ''} S={size}"
-    msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"
-                  and val is not smtp.ctx.extra.get("smtp_added_message_id")), None)
-    if msgid is not None:  # only the client's own Message-ID shows
-        line += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
-    policy.log(line)
+    arrow = "(=" if fake is not None and fake.name == "fakereject" else "<="
+    policy.log(f"{arrow} {smtp.sender or '<>'} {arrival_fields(smtp, size)}")
     blackhole(smtp, verdict)
     if policy.has_control("freeze"):
         policy.log("frozen by ACL")
     elif policy.has_control("queue"):
         policy.log("no immediate delivery: queued by ACL")
+    if smtp.daemon:  # -bh keeps showing the id on later lines; a daemon does not
+        policy.message_id = ""
     smtp.reset()
+
+
+def arrival_fields(smtp: "EximSMTP", size: int) -> str:
+    """The ``<=`` line after the sender, in receive.c's order: H= P= X= CV=
+    SNI= PRX= K S= DKIM= id= T= from for (each as log_selector asks)."""
+    from acl.dkim import overall_domain
+    from acl.proxy import prx_field
+    from acl.smtp.selectors import selected
+
+    policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
+    out = f"{policy.host()} P={v.get('received_protocol', 'smtp')}"
+    if v.get("tls_in_cipher"):
+        if selected(ctx, "tls_cipher"):
+            out += f" X={v['tls_in_cipher']}"
+        if selected(ctx, "tls_certificate_verified"):
+            out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
+        if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
+            out += f' SNI="{v["tls_in_sni"]}"'
+    out += prx_field(ctx) + (" K" if smtp.chunked else "") + f" S={size}"
+    dkim = overall_domain(ctx)
+    if dkim and selected(ctx, "dkim"):
+        out += f" DKIM={dkim}"
+    msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"
+                  and val is not ctx.extra.get("smtp_added_message_id")), None)
+    if msgid is not None and selected(ctx, "msg_id"):  # only the client's own Message-ID
+        out += f" id={msgid.strip().removeprefix('<').removesuffix('>')}"
+    if selected(ctx, "subject"):
+        out += subject_field(ctx)
+    if selected(ctx, "received_sender"):
+        out += f" from <{smtp.sender or ''}>"
+    if selected(ctx, "received_recipients"):
+        out += " for " + " ".join(smtp.recipients)
+    return out
+
+
+def subject_field(ctx: Any) -> str:
+    """`` T="..."``: the decoded Subject: (100 characters at most), quotes and
+    backslashes escaped, then shown printable."""
+    from acl.engine.modifiers import printing
+    from acl.errors import AclError
+    from acl.expansion import expand
+
+    if not any(n.strip().lower() == "subject" for n, _ in ctx.headers):
+        return ""
+    try:
+        text = expand("$h_subject:", ctx)[:100]
+    except AclError:
+        return ""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f' T={printing(chr(34) + quoted + chr(34))}'
 
 
 def blackhole(smtp: "EximSMTP", verdict: Verdict) -> None:
@@ -293,7 +381,7 @@ def blackhole(smtp: "EximSMTP", verdict: Verdict) -> None:
     from acl.engine.modifiers import printing
 
     if verdict.result == Result.DISCARD:
-        by, detail = "DATA ACL", verdict.log_message
+        by, detail = ("DKIM ACL" if verdict.where == "dkim" else "DATA ACL"), verdict.log_message
     elif not smtp.recipients:
         by, detail = ("MAIL ACL" if smtp.recipients_discarded else "RCPT ACL"), None
     else:
@@ -325,7 +413,7 @@ async def bdat(smtp: "EximSMTP", arg: str) -> None:
     for _ in range(MAX_CHUNKS):
         assert smtp.lines is not None
         chunk = await smtp.lines.read_exact(size)
-        raw += chunk[:max(0, MAX_STORED - len(raw))]
+        raw += chunk[:max(0, store_limit(smtp.size_limit) - len(raw))]
         if len(chunk) < size:
             await lost_in_chunk(smtp, raw)
             return

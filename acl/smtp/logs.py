@@ -26,31 +26,48 @@ def message_id(now: float, pid: int | None = None) -> str:
             f"{base62(usec // 500, 2)}")
 
 
-def fullhost(variables: dict[str, str]) -> str:
-    """``$sender_fullhost``: ``name (helo) [ip]`` with the parts that exist."""
+def _address(variables: dict[str, str], with_port: bool) -> tuple[str, str]:
+    """``[ip]`` and the port shown after it (log_selector +incoming_port and a
+    known port), as host_build_sender_fullhost() makes them."""
     ip = variables.get("sender_host_address") or ""
-    if not ip:
+    port = str(variables.get("sender_host_port") or "")
+    if with_port and port.isdigit() and int(port) > 0:
+        return f"[{ip}]", port
+    return f"[{ip}]", ""
+
+
+def fullhost(variables: dict[str, str], with_port: bool = False) -> str:
+    """``$sender_fullhost``: ``name (helo) [ip]`` with the parts that exist,
+    ``[ip]:port`` when the port is logged."""
+    if not variables.get("sender_host_address"):
         return ""
+    addr, port = _address(variables, with_port)
+    if port:
+        addr = f"{addr}:{port}"
     name = variables.get("sender_host_name") or ""
     helo = variables.get("sender_helo_name") or ""
     if name:
         if helo and helo.lower() != name.lower():
-            return f"{name} ({helo}) [{ip}]"
-        return f"{name} [{ip}]"
-    return f"({helo}) [{ip}]" if helo else f"[{ip}]"
+            return f"{name} ({helo}) {addr}"
+        return f"{name} {addr}"
+    return f"({helo}) {addr}" if helo else addr
 
 
-def rcvhost(variables: dict[str, str]) -> str:
-    """``$sender_rcvhost``: for Received: headers (``[ip] (helo=x)``)."""
-    ip = variables.get("sender_host_address") or ""
-    if not ip:
+def rcvhost(variables: dict[str, str], with_port: bool = False) -> str:
+    """``$sender_rcvhost``: for Received: headers (``[ip] (port=N helo=x)``,
+    ``name ([ip]:N helo=x)``)."""
+    if not variables.get("sender_host_address"):
         return ""
+    addr, port = _address(variables, with_port)
     name = variables.get("sender_host_name") or ""
     helo = variables.get("sender_helo_name") or ""
-    head = f"{name} ([{ip}])" if name else f"[{ip}]"
-    if helo and helo.lower() != name.lower():
-        return f"{head} (helo={helo})" if not name else f"{name} ([{ip}] helo={helo})"
-    return head
+    if name:
+        shown = f"{addr}:{port}" if port else addr
+        if helo and helo.lower() != name.lower():
+            return f"{name} ({shown} helo={helo})"
+        return f"{name} ({shown})"
+    extra = ([f"port={port}"] if port else []) + ([f"helo={helo}"] if helo else [])
+    return f"{addr} ({' '.join(extra)})" if extra else addr
 
 
 def host_and_ident(variables: dict[str, str], useflag: bool) -> str:

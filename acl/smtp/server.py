@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from concurrent.futures import Executor
 from typing import Any, Callable
 
 from aiosmtpd.smtp import SMTP
@@ -22,9 +24,11 @@ from acl.runtime.values import TaintedStr
 from acl.smtp import data as msgdata
 from acl.smtp.logs import history_log
 from acl.smtp.options import expanded_int, host_in, option
+from acl.proxy.session import command_refused, negotiation_failed
 from acl.smtp.params import AddressFail, SyntaxFail, mail_params, parse_address, rcpt_params
 from acl.smtp.policy import Outcome, Policy, int_option
 from acl.smtp.reader import LineReader
+from acl.smtp.selectors import selected
 
 CMD_BUFFER_SIZE = 16384  # Exim's SMTP_CMD_BUFFER_SIZE
 MAX_COMMANDS = 1_000_000  # bound on one connection's command loop
@@ -74,14 +78,22 @@ class _NoHandler:
 class EximSMTP(SMTP):
     line_length_limit = 1 << 20  # the stream reader's buffer; lines are bounded by us
 
-    def __init__(self, policy: Policy, *, host_checking: bool = True,
+    def __init__(self, policy: Policy, *, host_checking: bool = True, daemon: bool = False,
+                 acl_executor: Executor | None = None,
                  on_done: Callable[[], None] | None = None,
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(_NoHandler(), hostname="exim-acl", loop=loop)
         self.policy = policy
         self.ctx = policy.ctx
-        self.host_checking = host_checking
-        self.notsocket = host_checking  # sync checks need a real socket (smtp_in.c)
+        self.host_checking = host_checking  # exim -bh: its notices, no real message
+        self.daemon = daemon  # a real socket: TLS, sync checks, ETRN's '#' rule
+        self.notsocket = not daemon  # sync checks need a real socket (smtp_in.c)
+        # ACLs may wait on DNS: a daemon runs them in these threads so that
+        # other connections go on meanwhile (None: in the loop's thread).
+        self.acl_executor = acl_executor
+        self.connection_start = time.monotonic()
+        self.tls_active = False
+        self.receive_timeout = 0.0  # seconds a daemon waits for input (0: no limit)
         self.on_done = on_done
         self.lines: LineReader | None = None
         self.history: list[str] = []
@@ -137,6 +149,29 @@ class EximSMTP(SMTP):
     def log(self, text: str) -> None:
         self.policy.log(text)
 
+    async def run_phase(self, where: str) -> Any:
+        """The phase's ACL through the Policy; in a worker thread when the
+        session has an executor (a lookup that waits blocks only this session)."""
+        if self.acl_executor is None:
+            return self.policy.run(where)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.acl_executor, self.policy.run, where)
+
+    async def store_message(self, verdict: Any, body: bytes | str) -> bool:
+        """Called after the DATA decision and before any 250: a server puts the
+        message on disk here. False: it could not; the client has had its 451
+        and the transaction is reset. Nothing is stored for acl session."""
+        return True
+
+    def connection_info(self) -> str:
+        """smtp_get_connection_info(): the client as smtp_connection lines show it."""
+        return f"SMTP connection from {self.policy.host(False)}"
+
+    def elapsed(self) -> str:
+        from acl.builtins.operators.numeric import readconf_printtime
+
+        return readconf_printtime(int(time.monotonic() - self.connection_start))
+
     def trace(self, prefix: str, text: str) -> None:
         """With --trace, the dialogue itself (as Exim's debug output shows it:
         SMTP<< for the client, SMTP>> for us) goes to the ACL tracer's stream,
@@ -166,8 +201,9 @@ class EximSMTP(SMTP):
         rebuild (at connect and at each HELO/EHLO)."""
         from acl.smtp.logs import fullhost, rcvhost
 
-        self.v["sender_fullhost"] = TaintedStr(fullhost(self.v))
-        self.v["sender_rcvhost"] = TaintedStr(rcvhost(self.v))
+        port = selected(self.ctx, "incoming_port")
+        self.v["sender_fullhost"] = TaintedStr(fullhost(self.v, port))
+        self.v["sender_rcvhost"] = TaintedStr(rcvhost(self.v, port))
 
     async def lookup_host_name(self) -> None:
         """host_lookup: the client's name is looked up (PTR, then confirmed
@@ -241,15 +277,18 @@ class EximSMTP(SMTP):
                 await self.say("421 Local configuration error; please try again later")
             return False
         await self.lookup_host_name()
-        self.build_fullhost()
+        if not negotiation_failed(self.ctx):  # Exim keeps the proxy's after a bad header
+            self.build_fullhost()
         if self.host_checking:
             self._writer.write(preamble(self.v.get("sender_host_address") or "").encode())
+            if selected(self.ctx, "smtp_connection"):  # a daemon logs it when accepting
+                self.log(self.connection_info())
         self.size_limit = expanded_int(self.ctx, "message_size_limit")
         self.pipe_connect = host_in(self.ctx, "pipelining_connect_advertise_hosts")
         self.policy.reset_message()
         user_msg = None
         if self.policy.acl_option("connect"):
-            verdict = self.policy.run("connect")
+            verdict = await self.run_phase("connect")
             if verdict.result != Result.OK:
                 out = self.policy.fail("connect", verdict, what='connection in "connect" ACL')
                 await self.write(out.lines)
@@ -257,6 +296,8 @@ class EximSMTP(SMTP):
                     await self.notquit("acl-drop")
                 return False
             user_msg = verdict.user_message
+        if not self.notsocket and await self.early_input():
+            return False
         if user_msg:
             reply = accept_reply("connect", user_msg, "220", "")
             await self.write(reply.lines)
@@ -271,6 +312,21 @@ class EximSMTP(SMTP):
             await self.say("421 Internal error")  # pragma: no cover - config error
             return False
         await self.write(reply_lines("220", "", banner))
+        return True
+
+    async def early_input(self) -> bool:
+        """Exim's check before the banner: input already sent ends the
+        session (unless the client may pipeline its connect)."""
+        from acl.proxy.session import greeting_sync_error
+
+        await asyncio.sleep(0)  # let bytes already on the socket arrive
+        pending = bytes(getattr(self._reader, "_buffer", b""))
+        sync = greeting_sync_error(self.ctx, pending)
+        if sync is None:
+            return False
+        reply, line = sync
+        self.log(line)
+        await self.say(reply)
         return True
 
     async def read_command(self) -> tuple[str, bytes | None]:
@@ -296,6 +352,10 @@ class EximSMTP(SMTP):
                 return
             text = raw.decode("utf-8", "surrogateescape") if raw is not None else ""
             self.trace("SMTP<< ", text)
+            refused = command_refused(self.ctx, text.split(" ", 1)[0])
+            if refused is not None:  # failed PROXY negotiation: neither counted nor kept
+                await self.say(refused)
+                continue
             self.v["smtp_command"] = TaintedStr(text)
             if kind == "badchar":
                 self.command_buffer = text
@@ -389,7 +449,7 @@ class EximSMTP(SMTP):
         """smtp_notquit_exit(): the not-QUIT ACL, then the final reply."""
         self.v["smtp_notquit_reason"] = reason
         if self.policy.acl_option("notquit"):
-            verdict = self.policy.run("notquit")
+            verdict = await self.run_phase("notquit")
             if verdict.result == Result.ERROR:
                 self.log(f"ACL for not-QUIT returned ERROR: {verdict.log_message}")
             elif reply is not None and verdict.user_message:
@@ -399,10 +459,13 @@ class EximSMTP(SMTP):
 
     async def lost_connection(self) -> None:
         await self.notquit("connection-lost", f"421 {self.active_hostname} lost input connection")
-        # Not logged outside a transaction: many clients just hang up.
+        # Outside a transaction only with smtp_connection: many clients just hang up.
         if self.sender is not None or self.recipients:
-            self.log(f"unexpected disconnection while reading SMTP command from "
-                     f"{self.policy.host(False)} D=0s")
+            if selected(self.ctx, "lost_incoming_connection"):
+                self.log(f"unexpected disconnection while reading SMTP command from "
+                         f"{self.policy.host(False)} D={self.elapsed()}")
+        elif selected(self.ctx, "smtp_connection"):
+            self.log(f"{self.connection_info()} lost D={self.elapsed()}")
 
     async def acl_failed(self, out: Outcome) -> None:
         await self.write(out.lines)
@@ -474,7 +537,7 @@ class EximSMTP(SMTP):
         user_msg = None
         if self.policy.acl_option("helo"):
             self.v["smtp_command_argument_data"] = TaintedStr(arg)
-            verdict = self.policy.run("helo")
+            verdict = await self.run_phase("helo")
             if verdict.result != Result.OK:
                 out = self.policy.fail("helo", verdict)
                 self.v.pop("sender_helo_name", None)
@@ -496,7 +559,7 @@ class EximSMTP(SMTP):
             lines = [f"{line[:3]}-{line[4:]}" for line in lines[:-1]] + lines[-1:]
         self.esmtp = esmtp
         self.helo_seen = True
-        self.v["received_protocol"] = "esmtp" if esmtp else "smtp"
+        self.v["received_protocol"] = ("esmtp" if esmtp else "smtp") + ("s" if self.tls_active else "")
         await self.write(lines)
         self.reset()
 
@@ -519,7 +582,7 @@ class EximSMTP(SMTP):
         if host_in(ctx, "chunking_advertise_hosts"):
             out.append("CHUNKING")
             self.chunking = True
-        if host_in(ctx, "tls_advertise_hosts"):
+        if not self.tls_active and host_in(ctx, "tls_advertise_hosts"):
             out.append("STARTTLS")
         if option(ctx, "prdr_enable"):
             out.append("PRDR")
@@ -579,7 +642,7 @@ class EximSMTP(SMTP):
         self.v["sender_address"] = TaintedStr(address)
         self.v["smtp_command_argument_data"] = TaintedStr(data)
         if self.policy.acl_option("mail"):
-            verdict = self.policy.run("mail")
+            verdict = await self.run_phase("mail")
         else:
             from acl.engine import Verdict
 
@@ -658,7 +721,7 @@ class EximSMTP(SMTP):
 
             verdict = Verdict(Result.DISCARD, log_message=self.mail_discard_log, where="rcpt")
         else:
-            verdict = self.policy.run("rcpt")
+            verdict = await self.run_phase("rcpt")
         for name in ("local_part", "domain"):
             self.v.pop(name, None)
         if verdict.result in (Result.OK, Result.DISCARD):
@@ -724,7 +787,7 @@ class EximSMTP(SMTP):
         self.v["recipients"] = TaintedStr(", ".join(self.recipients))
         user_msg = None
         if self.policy.acl_option("predata"):
-            verdict = self.policy.run("predata")
+            verdict = await self.run_phase("predata")
             if verdict.result != Result.OK:
                 self.sender = None
                 await self.acl_failed(self.policy.fail("predata", verdict, what="DATA"))
@@ -759,7 +822,7 @@ class EximSMTP(SMTP):
     async def cmd_quit(self, arg: str) -> None:
         user_msg = None
         if self.policy.acl_option("quit"):
-            verdict = self.policy.run("quit")
+            verdict = await self.run_phase("quit")
             if verdict.result == Result.ERROR:
                 self.log(f"ACL for QUIT returned ERROR: {verdict.log_message}")
             user_msg = verdict.user_message
@@ -767,6 +830,8 @@ class EximSMTP(SMTP):
             await self.write(accept_reply("quit", user_msg, "221").lines)
         else:
             await self.say(f"221 {self.active_hostname} closing connection")
+        if selected(self.ctx, "smtp_connection"):
+            self.log(f"{self.connection_info()} closed by QUIT")
         raise Drop
 
     async def cmd_vrfy(self, arg: str) -> None:
@@ -784,7 +849,7 @@ class EximSMTP(SMTP):
         local, _, domain = address.rpartition("@")
         self.v.update(local_part=TaintedStr(local.lower()), domain=TaintedStr(domain.lower()),
                       smtp_command_argument_data=TaintedStr(arg))
-        verdict = self.policy.run("vrfy")
+        verdict = await self.run_phase("vrfy")
         if verdict.result != Result.OK:
             await self.acl_failed(self.policy.fail("vrfy", verdict))
             return
@@ -794,7 +859,7 @@ class EximSMTP(SMTP):
 
     async def cmd_expn(self, arg: str) -> None:
         self.v["smtp_command_argument_data"] = TaintedStr(arg)
-        verdict = self.policy.run("expn")
+        verdict = await self.run_phase("expn")
         if verdict.result != Result.OK:
             await self.acl_failed(self.policy.fail("expn", verdict))
             return
@@ -809,11 +874,11 @@ class EximSMTP(SMTP):
             return
         self.log(f"ETRN {arg} received from {self.policy.host(False)}")
         self.v["smtp_command_argument_data"] = TaintedStr(arg)
-        verdict = self.policy.run("etrn")
+        verdict = await self.run_phase("etrn")
         if verdict.result != Result.OK:
             await self.acl_failed(self.policy.fail("etrn", verdict))
             return
-        if not self.host_checking and not option(self.ctx, "smtp_etrn_command") \
+        if self.daemon and not option(self.ctx, "smtp_etrn_command") \
                 and not arg.startswith("#"):
             await self.synprot(501, "argument must begin with #")
             return
@@ -826,16 +891,65 @@ class EximSMTP(SMTP):
         await self.synprot(503, "AUTH command used when not advertised")
 
     async def cmd_starttls(self, arg: str) -> None:
-        """Exim agrees, then the handshake fails on plain text: the session ends."""
+        """The STARTTLS ACL, then the handshake: on a real socket for real
+        (acl.tls), under -bh Exim's failure on plain text."""
         if not host_in(self.ctx, "tls_advertise_hosts"):
             await self.synprot(503, "STARTTLS command used when not advertised")
             return
         if self.policy.acl_option("starttls"):
-            verdict = self.policy.run("starttls")
+            verdict = await self.run_phase("starttls")
             if verdict.result != Result.OK:
                 await self.acl_failed(self.policy.fail("starttls", verdict))
                 return
-        await self.say("220 TLS go ahead")
-        self.log(f"TLS error on connection from {self.policy.host(False)} "
-                 "(gnutls_handshake): Error in the pull function.")
+        if not self.daemon:
+            await self.say("220 TLS go ahead")
+            self.log(f"TLS error on connection from {self.policy.host(False)} "
+                     "(gnutls_handshake): Error in the pull function.")
+            raise Drop
+        self.reset()
+        if self.tls_active:
+            await self.say("554 Already in TLS")
+            await self.security_failure()
+        await self.start_tls()
+
+    async def start_tls(self) -> None:
+        """Exim's tls_server_start() and what smtp_in.c forgets afterwards."""
+        from acl.tls import ServerTLS, TlsHandshakeError, TlsUnavailable, starttls
+
+        tls = ServerTLS(self.ctx, log=self.log, hostname=self.active_hostname)
+        try:
+            if self.acl_executor is None:
+                tls.prepare()
+            else:  # files are read and options expanded: not in the loop's thread
+                await asyncio.get_running_loop().run_in_executor(self.acl_executor, tls.prepare)
+        except TlsUnavailable as exc:
+            for line in exc.log_lines(self.policy.host(False)):
+                self.log(line)
+            await self.say("454 TLS currently unavailable")
+            return
+        assert self.lines is not None
+        self.lines._buf = b""  # pipelined plain text is dropped, as Exim drops it
+        try:
+            await starttls(self, tls, timeout=self.receive_timeout or None)
+        except TlsHandshakeError as exc:
+            self.log(f"TLS error on connection from {self.policy.host(False)} "
+                     f"(SSL_accept): {exc.message}")
+            raise Drop from None
+        self.tls_active = True
+        self.helo_seen = self.esmtp = self.pipelining = self.chunking = False
+        self.free_once = set(_FREE_ONCE)
+        if self.v.pop("sender_helo_name", None) is not None:
+            self.build_fullhost()
+        self.v["received_protocol"] = "smtps"
+
+    async def security_failure(self) -> None:
+        """After a failed STARTTLS only QUIT is answered; the session ends."""
+        for _ in range(MAX_COMMANDS):
+            kind, raw = await self.read_command()
+            if kind == "eof":
+                await self.notquit("tls-failed")
+                raise Drop
+            if raw is not None and raw.lower() == b"quit":
+                await self.cmd_quit("")
+            await self.say("554 Security failure")
         raise Drop
