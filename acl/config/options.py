@@ -47,6 +47,8 @@ EFFECTIVE_MAIN = frozenset({
     "accept_8bitmime", "message_body_visible", "check_rfc2047_length", "rfc1413_hosts",
     "rfc1413_query_timeout", "hosts_require_helo", "smtp_ratelimit_hosts",
     "smtp_ratelimit_mail", "smtp_ratelimit_rcpt", "slow_lookup_log",
+    "dmarc_forensic_sender", "dmarc_history_file", "dmarc_tld_file", "redis_servers",
+    "ratelimit_store", "ratelimit_redis_server", "ratelimit_redis_outage", "expansion_allow_run",
 })
 
 SECTION_CLASS = {"routers": "router", "transports": "transport",
@@ -57,6 +59,19 @@ SECTION_CLASS = {"routers": "router", "transports": "transport",
 # configuration shared with Exim sets them inside ``.ifdef _EXIM_ACL``.
 EXTENSION_MAIN = {
     "expansion_allow_run": "bool",  # ${run} is refused unless this is true
+    # Where ratelimit hints live (docs/REDIS.md): file (default) or redis; the
+    # redis_servers item to use; what a Redis outage does (defer or local).
+    "ratelimit_store": "string",
+    "ratelimit_redis_server": "string",
+    "ratelimit_redis_outage": "string",
+}
+# Exim 4.96 options of features Debian's build leaves out (so the generated
+# table lacks them): DMARC and the redis lookup. exim-acl has both features.
+FEATURE_MAIN = {
+    "dmarc_forensic_sender": "string",
+    "dmarc_history_file": "string",
+    "dmarc_tld_file": "string",
+    "redis_servers": "string",
 }
 
 
@@ -66,7 +81,7 @@ MAIN_ALIASES = {"proxy_required_hosts": "hosts_proxy"}
 
 
 def main_type(name: str) -> str | None:
-    return GENERIC["main"].get(name) or EXTENSION_MAIN.get(name)
+    return GENERIC["main"].get(name) or FEATURE_MAIN.get(name) or EXTENSION_MAIN.get(name)
 
 
 def driver_type(section: str, driver: str | None, name: str) -> tuple[str | None, bool]:

@@ -49,7 +49,10 @@ def limiter(ctx: Any) -> RateLimiter:
     """The connection's limiter, created on first use."""
     lim = ctx.extra.get(_LIMITER)
     if lim is None:
-        lim = ctx.extra[_LIMITER] = RateLimiter(store_for(ctx))
+        # The embedded file store, or Redis when ratelimit_store = redis.
+        from acl.ratelimit.redis_store import limiter_for
+
+        lim = ctx.extra[_LIMITER] = limiter_for(ctx, store_for(ctx))
     return lim  # type: ignore[no-any-return]
 
 

@@ -482,7 +482,11 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
         return Found("") if address == "" else None
     lk = _lookup_type(item, "address")
     at = item.rfind("@")
-    if lk is not None and (at < 0 or at > item.find(";")) and not item.startswith("@@"):
+    semi = item.find(";")
+    # The "@" of a "*@" default in the lookup type (lsearch*@;file) does not
+    # make the item a local-part@domain pattern.
+    typed_at = lk is not None and item[:semi].split(",", 1)[0].endswith("*@")
+    if lk is not None and (at < 0 or at > semi or typed_at) and not item.startswith("@@"):
         spec, data = lk
         name = _base_name(spec)[0]
         if address == "" and not _query_style(name):

@@ -346,7 +346,7 @@ def test_key_and_query_syntax() -> None:
 
 
 def test_unsupported_types() -> None:
-    for name in ["ldap", "mysql", "pgsql", "redis", "whoson", "oracle", "nisplus"]:
+    for name in ["ldap", "mysql", "pgsql", "whoson", "oracle", "nisplus"]:
         assert run(name, None, "q") == f'Failed: lookup type "{name}" is not supported in this build of exim-acl'
     for name in ["dbm", "dbmnz", "dbmjz", "nis", "nis0", "spf", "lmdb"]:
         assert run(name, "k", "/x") == f'Failed: lookup type "{name}" is not supported in this build of exim-acl'
