@@ -329,6 +329,7 @@ def arrival_fields(smtp: "EximSMTP", size: int) -> str:
     """The ``<=`` line after the sender, in receive.c's order: H= P= X= CV=
     SNI= PRX= K S= DKIM= id= T= from for (each as log_selector asks)."""
     from acl.dkim import overall_domain
+    from acl.engine.modifiers import printing
     from acl.proxy import prx_field
     from acl.smtp.selectors import selected
 
@@ -340,7 +341,7 @@ def arrival_fields(smtp: "EximSMTP", size: int) -> str:
         if selected(ctx, "tls_certificate_verified"):
             out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
         if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
-            out += f' SNI="{v["tls_in_sni"]}"'
+            out += " SNI=" + printing(str(v["tls_in_sni"]))
     out += prx_field(ctx) + (" K" if smtp.chunked else "") + f" S={size}"
     dkim = overall_domain(ctx)
     if dkim and selected(ctx, "dkim"):

@@ -947,6 +947,8 @@ class EximSMTP(SMTP):
         for _ in range(MAX_COMMANDS):
             kind, raw = await self.read_command()
             if kind == "eof":
+                if selected(self.ctx, "smtp_connection"):
+                    self.log(f"{self.connection_info()} closed by EOF")
                 await self.notquit("tls-failed")
                 raise Drop
             if raw is not None and raw.lower() == b"quit":
