@@ -31,6 +31,7 @@ import os
 import pwd
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -245,6 +246,40 @@ def start_bare(base: Path) -> Server:
     return Server("aiosmtpd", proc, port, base / "new", "*")
 
 
+def start_py_spy(srv: Server, out: Path) -> subprocess.Popen[bytes]:
+    """Sample the running server (without pausing it) into collapsed stacks."""
+    out.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(["py-spy", "record", "--pid", str(srv.proc.pid), "--nonblocking", "--threads",
+                             "-r", "250", "-f", "raw", "-o", str(out / "acl-serve.folded")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def summarize_folded(path: Path, top: int = 25) -> str:
+    """The functions where samples were taken (self) and those on the stack
+    (inclusive), as shares of all samples of the server's threads."""
+    self_n: dict[str, int] = {}
+    incl: dict[str, int] = {}
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = stack.split(";")
+        thread = frames[0].split(":")[-1].strip()
+        frames = [f"[{thread}] {f}" if i == 0 else f for i, f in enumerate(frames[1:])] or [thread]
+        total += n
+        self_n[frames[-1]] = self_n.get(frames[-1], 0) + n
+        for f in set(frames):
+            incl[f] = incl.get(f, 0) + n
+    out = [f"{total} samples"]
+    for title, table_ in (("self", self_n), ("inclusive", incl)):
+        out.append(f"top {top} by {title}:")
+        for f, n in sorted(table_.items(), key=lambda kv: -kv[1])[:top]:
+            out.append(f"  {100 * n / max(total, 1):5.1f}%  {f}")
+    return "\n".join(out)
+
+
 # -- the bare aiosmtpd comparison point ------------------------------------------
 
 def bare_aiosmtpd(port: int, base: Path) -> None:
@@ -387,8 +422,8 @@ def run(a: argparse.Namespace) -> int:
             print(setup_netns(workdir), flush=True)
             dns = start_dns(53)
         else:
-            print("no private namespace: host_lookup is off for both servers "
-                  "(Exim would otherwise ask the system's resolver)", flush=True)
+            print("no private namespace: host_lookup is off and Exim is not run "
+                  "(it would ask the machine's resolver)", flush=True)
         wl = Workload(sources=SOURCES if netns else ("127.0.0.1",))
         levels = [int(x) for x in a.concurrency.split(",")]
         wanted = a.servers.split(",")
@@ -398,19 +433,28 @@ def run(a: argparse.Namespace) -> int:
             if name == "exim" and EXIM is None:
                 print("exim: not installed, skipped", flush=True)
                 continue
+            if name == "exim" and not netns:
+                # Measured: even with host_lookup unset, Exim's daemon then
+                # waits seconds on the machine's resolver.
+                print("exim: skipped outside the private namespace", flush=True)
+                continue
             if name == "exim":
-                srv = start_exim(base, netns)
+                srv = start_exim(base, netns and a.host_lookup)
             elif name == "acl":
                 prof = Path(a.profile) / "acl-serve.prof" if a.profile else None
-                srv = start_acl(base, netns, prof)
+                srv = start_acl(base, netns and a.host_lookup, prof)
             elif name == "aiosmtpd":
                 srv = start_bare(base)
             else:
                 raise SystemExit(f"unknown server {name!r}")
             print(f"running {srv.name} on port {srv.port}", flush=True)
+            spy = start_py_spy(srv, Path(a.py_spy)) if a.py_spy and name == "acl" else None
             try:
                 points += bench_server(srv, levels, a.seconds, wl)
             finally:
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(60)
                 srv.stop()
             if name in ("exim", "acl"):
                 n, named = arrivals_named(base / "log" / "mainlog")
@@ -418,6 +462,8 @@ def run(a: argparse.Namespace) -> int:
                       "benchmark's DNS", flush=True)
         print()
         print(table(points))
+        if a.py_spy and (Path(a.py_spy) / "acl-serve.folded").exists():
+            print("\npy-spy, acl serve:\n" + summarize_folded(Path(a.py_spy) / "acl-serve.folded"))
         return 0
     finally:
         if dns is not None:
@@ -434,11 +480,16 @@ def main() -> int:
     ap.add_argument("--servers", default="exim,acl,aiosmtpd")
     ap.add_argument("--concurrency", default="1,10,50")
     ap.add_argument("--profile", metavar="DIR", help="run acl serve under cProfile, write DIR/acl-serve.prof")
+    ap.add_argument("--py-spy", metavar="DIR", help="sample acl serve with py-spy into DIR/acl-serve.folded")
+    ap.add_argument("--no-host-lookup", dest="host_lookup", action="store_false",
+                    help="leave host_lookup unset in the configuration")
     ap.add_argument("--no-netns", action="store_true", help="do not enter a private namespace")
     a = ap.parse_args()
     if a.profile:
         Path(a.profile).mkdir(parents=True, exist_ok=True)
         a.profile = str(Path(a.profile).resolve())
+    if a.py_spy:
+        a.py_spy = str(Path(a.py_spy).resolve())
     if not a.no_netns and os.environ.get(INSIDE) != "1":
         if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip"):
             return reexec_in_netns([str(Path(__file__).resolve()), *sys.argv[1:]])
