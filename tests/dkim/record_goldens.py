@@ -11,9 +11,13 @@ tests/dkim/goldens.json."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-from tests.oracle import EximRunner, exim_namespace, recorder_main
+if not __package__:  # started by path: this checkout's tests, not another one on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.oracle import EximRunner, exim_namespace, recorder_main  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GOLDENS = HERE / "goldens.json"

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from tests.oracle import EximRunner, exim_namespace, recorder_main
+if not __package__:  # started by path: this checkout's tests, not another one on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.oracle import EximRunner, exim_namespace, recorder_main  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 GOLDENS = HERE / "goldens.json"
