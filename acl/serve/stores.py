@@ -23,11 +23,15 @@ class ThreadStore:
     def __init__(self, spool_directory: str) -> None:
         self.spool_directory = spool_directory
         self._local = threading.local()
+        # Opening switches the file to WAL mode, which SQLite refuses (busy,
+        # without waiting) while another connection opens it: one at a time.
+        self._opening = threading.Lock()
 
     def _store(self) -> SqliteStore:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = SqliteStore.in_spool(self.spool_directory)
+            with self._opening:
+                store = self._local.store = SqliteStore.in_spool(self.spool_directory)
         return store
 
     def get(self, key: str) -> RateRecord | None:
