@@ -154,17 +154,19 @@ class Redis:
     """redis-server on a fixed loopback port with an append-only file synced
     at every write, so that :meth:`restart` brings the same data back."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, appendfsync: str | None = "always") -> None:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.appendfsync = appendfsync  # None: no append-only file (memory only)
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Redis":
         assert REDIS is not None
-        args = [REDIS, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.dir),
-                "--protected-mode", "no", "--logfile", str(self.dir / "log")]
+        aof = ["--appendonly", "no"] if self.appendfsync is None else \
+            ["--appendonly", "yes", "--appendfsync", self.appendfsync]
+        args = [REDIS, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", *aof,
+                "--dir", str(self.dir), "--protected-mode", "no", "--logfile", str(self.dir / "log")]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_port(self.port, self.proc, "redis-server", self.dir / "log")
         return self
