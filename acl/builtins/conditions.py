@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from acl.builtins.registry import condition
 from acl.errors import ExpansionError
+from acl.expansion import expand
 from acl.runtime import lists
 from acl.runtime import regex as rx
 
@@ -138,6 +139,12 @@ def _list_condition(name: str, check: Callable[[Any, str, str], lists.Found | No
 def _ip_check(ctx: Any, ip: str, text: str) -> lists.Found | None:
     if ip and not lists.is_ip(ip):
         raise ExpansionError(f'"{ip}" is not an IP address')
+    # The condition reads the list with "$" as text; the host-list matcher then
+    # expands it (Exim only logs why that failed).
+    try:
+        text = expand(text, ctx)
+    except ExpansionError:
+        raise ExpansionError(f'unable to complete match against "{text}": NULL') from None
     return lists.check_list(ctx, "host", lists.host_subject(ip, None, ip_only=True), text)
 
 

@@ -136,6 +136,7 @@ def _forall(c: N.ForAll) -> CondFn:
     want_all = c.name.startswith("forall")
     json_mode = c.name.partition("_")[2]
     name = c.name
+    suffix = f' inside "{name}" condition'
 
     def run(ctx: Any) -> bool:
         text = lst(ctx)  # type: ignore[misc]
@@ -143,15 +144,18 @@ def _forall(c: N.ForAll) -> CondFn:
             items = json_items(text, json_mode == "jsons", name)
         else:
             items = R.list_items(ctx, text)
-        if not items:  # Exim: false over an empty list, forall included
-            skip(ctx)
-            return False
-        for it in items:
-            r = R.bound(ctx, "item", it, inner)
-            if want_all and not r:
+        try:
+            if not items:  # Exim: false over an empty list, forall included
+                skip(ctx)
                 return False
-            if not want_all and r:
-                return True
+            for it in items:
+                r = R.bound(ctx, "item", it, inner)
+                if want_all and not r:
+                    return False
+                if not want_all and r:
+                    return True
+        except ExpansionError as exc:
+            raise type(exc)(exc.message + suffix, exc.span) from None
         return want_all
 
     return run

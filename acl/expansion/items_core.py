@@ -437,8 +437,8 @@ def _sort(ctx: Any, call: Call) -> str:
     spec = ctx.registry.conditions.get(cmp_name)
     if spec is None:
         raise call.error(f'unknown condition "{cmp_name}"')
-    _inside("sort", call.args[2].skip)(ctx)
-    extract = _inside("sort", call.args[2].expand)
+    call.args[2].skip(ctx)  # Exim names no "sort" item in errors of the extractor
+    extract = call.args[2].expand
     items = R.list_items(ctx, text)
     keys = [R.bound(ctx, "item", it, extract) for it in items]
 

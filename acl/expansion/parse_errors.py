@@ -10,6 +10,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from acl.errors import ExpansionSyntaxError
+from acl.expansion.error_notes import add_notes
 from acl.expansion.syntax import COND_ARGS, ITEM_NAMES, item_error, ordinal
 from acl.source import Span
 
@@ -35,9 +36,9 @@ def _normalise(values: list[Any]) -> list[Any]:
             if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
                 out[j:] = [Tree("arg", out[j:])]
                 continue
-        if isinstance(v, Token) and v.type in ("LITARG", "VARARG"):
+        if isinstance(v, Token) and v.type in ("LITARG", "VARARG", "RAWARG"):
             v = Tree("arg", [v])
-        elif isinstance(v, Tree) and v.data == "larg":
+        elif isinstance(v, Tree) and v.data in ("larg", "lcarg"):
             v = Tree("arg", v.children)
         out.append(v)
     return out
@@ -66,10 +67,15 @@ def translate(exc: UnexpectedInput, text: str, span_at: Callable[[int, int], Spa
         else:
             msg = "$ not followed by letter, digit, or {"
         msg += _where(values)
+    elif found == "{" and "RAWARG" in allowed:  # a list (read as plain text) never closed
+        msg = "missing } at end of string"
     elif at_end and _unterminated_header(values):
         msg = "missing or misplaced { or } - could be header name not terminated by colon"
     else:
         msg = _prefix_message(values) or _message(values, text, pos, found, at_end)
+    msg = add_notes(msg, values)
+    if msg == "missing } at end of string" and _braced_header(values):
+        msg += " - could be header name not terminated by colon"
     err = ExpansionSyntaxError(msg, span)
     try:
         from acl.expansion.prefix import pieces
@@ -96,6 +102,11 @@ def _unterminated_header(values: list[Any]) -> bool:
         if t.type == "DEFNAME" and "_" in t and t.split("_", 1)[0] in _HEADER_PREFIXES and not t.endswith(":"):
             return True
     return False
+
+
+def _braced_header(values: list[Any]) -> bool:
+    """A header variable read a "}" into its name (Exim then suspects a missing colon)."""
+    return any(t.type == "HVAR" and "}" in t for t in _tokens(values))
 
 
 _HEADER_PREFIXES = frozenset({"h", "header", "rh", "rheader", "bh", "bheader", "lh", "lheader"})
@@ -155,6 +166,9 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
                         if isinstance(x, Token) and x.type in ("LBRACE", "RBRACE"))
             if depth <= 0:
                 return 'missing } at end of "filter"'
+            last = next((x for x in reversed(after) if not (isinstance(x, Token) and x.type == "WS")), None)
+            if isinstance(last, Token) and last.type == "LBRACE":  # no condition name
+                return f'condition name expected, but found "{text[pos:pos + 16]}" inside "filter" item'
             return ('missing } at end of condition or expression inside "filter"; '
                     "could be an unquoted } in the content")
         if name in ITEM_NAMES:
@@ -172,7 +186,7 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
     return "missing } at end of string" if at_end else f"syntax error at {found!r}"
 
 
-_COND_TOKENS = frozenset({"CNAME", "NOT", "DEF", "AND", "OR", "ACL", "SASLAUTHD", "FORALL", "FORANY",
+_COND_TOKENS = frozenset({"CNAME", "LISTCOND", "NOT", "DEF", "AND", "OR", "ACL", "SASLAUTHD", "FORALL", "FORANY",
                           "FORALL_JSON", "FORANY_JSON", "FORALL_JSONS", "FORANY_JSONS"})
 
 
@@ -191,7 +205,7 @@ def _opens_arg(values: list[Any], i: int) -> bool:
         return False
     if isinstance(prev, Tree) and prev.data == "arg" and len(before) >= 2:
         pp = before[-2]
-        return not (isinstance(pp, Token) and pp.type.startswith("FOR"))
+        return not (isinstance(pp, Token) and (pp.type.startswith("FOR") or pp.type == "FILTERHEAD"))
     return True
 
 
@@ -221,12 +235,14 @@ class _Level:
         self.nargs = 0
 
     def where(self) -> str:
+        if self.name.endswith("?"):  # the list of a forall: no note
+            return ""
         if self.kind in ("andor", "sub"):
             return f' inside "{self.name}{{...}}" condition'
         return f' inside "{self.name}" condition' if self.kind == "for" else ""
 
 
-_COMPLETE_CONDS = frozenset({"subcond", "andor_cond", "forall_cond", "not_cond", "def_cond", "nested_cond"})
+_COMPLETE_CONDS = frozenset({"list_cond", "subcond", "andor_cond", "forall_cond", "not_cond", "def_cond", "nested_cond"})
 
 
 def _unknown_cond(t: Tree) -> str | None:
@@ -283,7 +299,7 @@ def _scan(after: list[Any]) -> tuple[list[_Level], str, str] | str:
             pending = "def"
         elif t == "DEFNAME":
             pending, top.cond = "", ""
-        elif t == "CNAME":
+        elif t == "CNAME" or t == "LISTCOND":
             name = str(x)
             if name == "def":
                 return '":" expected after "def"'

@@ -205,7 +205,18 @@ class _Build:
         parts = c[1] if len(c) == 3 else ()
         return _Arg(N.Expansion(parts, self.text[lb.end_pos:c[-1].start_pos], self.sp(lb)), lb)
 
-    larg = arg
+    larg = lcarg = arg
+
+    def list_cond(self, c: list[Any]) -> N.Simple:
+        """match_domain & co.: the list is text with its backslashes undone, not
+        an expansion (match_ip's list is expanded by the list matcher)."""
+        subject = next(x for x in c if type(x) is _Arg)
+        raw = c[-1]
+        body = raw.value[1:-1]
+        value = _ESCAPES.sub(lambda m: unescape(m.group()), body) if "\\" in body else body
+        sp = self.sp(raw)
+        listarg = N.Expansion((N.Text(value, sp),) if value else (), body, sp)
+        return N.Simple(c[0].value, (subject.exp, listarg), self.sp(c[0]))
 
     # ---- items
     def operator(self, c: list[Any]) -> N.Operator:
@@ -409,6 +420,9 @@ _VAR_TOKENS: dict[str, Callable[[Any, Span], N.Part]] = {
     "BNVAR": lambda t, sp: N.Capture(int(t.value[2:-1]), sp),
     "HVAR": lambda t, sp: header_node(t.value[1:], sp),
 }
+
+
+_ESCAPES = re.compile(r"\\N(?:.*?\\N|.*)|\\(?:[0-7]{1,3}|x[0-9a-fA-F]{0,2}|[^N])", re.S)
 
 
 def _is_number(s: str) -> bool:

@@ -46,12 +46,14 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
             t = v.type
             if t in ("OPHEAD", "IFHEAD", "LOOKUPHEAD", "FILTERHEAD", "ITEMHEAD"):
                 opens.append([t, str(v)[2:], 0, None, "", len(out), v.start_pos])
-            elif t == "CNAME" and opens and opens[-1][0] == "IFHEAD":
+            elif t in ("CNAME", "LISTCOND") and opens and opens[-1][0] == "IFHEAD":
                 opens[-1][3] = COND_ARGS.get(str(v)) or 0
             elif t in ("AND", "OR") and opens and opens[-1][0] == "IFHEAD":
                 opens[-1][4] = str(v)
             elif t == "DEFNAME" and not str(v).endswith(":"):
                 out.append(("${if def:" + str(v) + "}", True, _note(opens)))  # only the name is checked
+            elif t == "RAWARG" and opens:
+                opens[-1][2] += 1
             elif t == "LBRACE":
                 opens.append(["LBRACE", "", 0, None, "", len(out), v.start_pos])
             elif t == "RBRACE" and opens:
@@ -74,21 +76,36 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
             if not name.endswith(":"):
                 out.append(("${if def:" + name + "}", True, _note(opens)))
             continue
+        if v.data == "list_cond" and opens and opens[-1][0] == "IFHEAD":
+            opens[-1][3] = 0  # complete: what follows is the yes/no strings
+            continue
         if v.data == "simple_cond" and opens and opens[-1][0] == "IFHEAD":
             opens[-1][3] = COND_ARGS.get(str(v.children[0])) or 0
             continue
         span = _span_text(v, text)
         if span is None:
             continue
-        if v.data in ("arg", "larg", "key"):
+        if v.data in ("arg", "larg", "lcarg", "key"):
             body = v.children[0]
             raw = str(body)[1:-1] if body.type in ("LITARG", "VARARG") else text[body.end_pos:_close(v, span)]
             out.append((raw, _evaluating(opens), _note(opens)))
             if opens:
                 opens[-1][2] += 1
         elif v.data in ("operator", "item", "if_item", "lookup_item", "filter_item", "content"):
-            out.append((text[span[0]:span[1]], _evaluating(opens), _note(opens)))
+            out.append((text[span[0]:_closing(v.data, text, span[1])], _evaluating(opens), _note(opens)))
     return [x for x in out if x[0]]
+
+
+def _closing(rule: str, text: str, end: int) -> int:
+    """The end of a reduced item including its closing brace(s), which the tree
+    leaves out (anonymous tokens)."""
+    if rule in ("item", "if_item", "lookup_item", "filter_item") and text.startswith("}", end):
+        end += 1
+        if rule == "filter_item":
+            while end < len(text) and text[end] in " \t\r\n":
+                end += 1
+            end += text.startswith("}", end)
+    return end
 
 
 def _note(opens: list[list[Any]]) -> str:

@@ -88,46 +88,55 @@ def check(ctx: Any, node: Any) -> None:
         raise err
 
 
+# the argument of an item that is its body, which Exim names in errors
+_BODY_ARG = {"map": 1, "reduce": 2}  # sort reads its arguments first: no note
+
+
 def _errors(root: Any, ctx: Any) -> Iterator[ExpansionError]:
+    """Name errors in text order, each with Exim's notes of the bodies and
+    condition groups it sits in (innermost first)."""
     from acl.expansion.compiler import resolve_operator
     from acl.expansion.items_core import is_item
 
-    stack = [root]
+    stack: list[tuple[Any, str]] = [(root, "")]
     for _ in range(1_000_000):  # bounded: nodes are finite, this is a guard
         if not stack:
             return
-        node = stack.pop()
+        node, note = stack.pop()
         if node is None:
             continue
         t = type(node)
         if t is N.Expansion:
-            stack.extend(reversed(node.parts))
+            stack.extend((p, note) for p in reversed(node.parts))
         elif t is N.Var:
             if not R.known_variable(ctx, node.name):
-                yield ExpansionError(R.unknown_variable(node.name, node.braced), node.span)
+                yield ExpansionError(R.unknown_variable(node.name, node.braced) + note, node.span)
         elif t is N.Operator:
             if resolve_operator(ctx.registry, node.name) is None:
-                yield ExpansionError(f'unknown expansion operator "{node.name}"', node.span)
-            stack.append(node.subject)
+                yield ExpansionError(f'unknown expansion operator "{node.name}"' + note, node.span)
+            stack.append((node.subject, note))
         elif t is N.Item:
             if not is_item(ctx, node.name):
                 yield ExpansionError(f'"${{{node.name}" is not a known operator (or a }} is missing in a '
-                                     "variable reference)", node.span)
-            stack.extend(reversed(node.args))
+                                     "variable reference)" + note, node.span)
+            body = _BODY_ARG.get(node.name)
+            inner = f' inside "{node.name}" item' + note
+            stack.extend((a, inner if i == body else note) for i, a in reversed(list(enumerate(node.args))))
         elif t is N.If:
-            stack.extend((node.no, node.yes, node.cond))
+            stack.extend(((node.no, note), (node.yes, note), (node.cond, note)))
         elif t is N.Lookup:
-            stack.extend((node.no, node.yes, node.source, node.key))
+            stack.extend((x, note) for x in (node.no, node.yes, node.source, node.key))
         elif t is N.Filter:
-            stack.extend((node.cond, node.list))
+            stack.extend(((node.cond, ' inside "filter" item' + note), (node.list, note)))
         elif t is N.Simple or t is N.Nested:
-            stack.extend(reversed(node.args))
+            stack.extend((a, note) for a in reversed(node.args))
         elif t is N.Not:
-            stack.append(node.cond)
+            stack.append((node.cond, note))
         elif t is N.AndOr:
-            stack.extend(reversed(node.conds))
+            inner = f' inside "{node.op}{{...}}" condition' + note
+            stack.extend((c, inner) for c in reversed(node.conds))
         elif t is N.ForAll:
-            stack.extend((node.cond, node.list))
+            stack.extend(((node.cond, f' inside "{node.name}" condition' + note), (node.list, note)))
 
 
 # ---- purity: a string whose value depends on nothing but its own text
