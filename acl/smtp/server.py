@@ -20,6 +20,7 @@ from aiosmtpd.smtp import SMTP
 from acl.engine import Result
 from acl.engine.messages import accept_reply, reply_lines
 from acl.errors import AclError
+from acl.runtime.lists import new_message, new_recipient
 from acl.runtime.values import TaintedStr
 from acl.smtp import data as msgdata
 from acl.smtp.logs import history_log
@@ -96,6 +97,7 @@ class EximSMTP(SMTP):
         self.receive_timeout = 0.0  # seconds a daemon waits for input (0: no limit)
         self.on_done = on_done
         self.lines: LineReader | None = None
+        self.out_held: list[bytes] = []  # reply bytes not yet written (see write())
         self.history: list[str] = []
         self.free_once = set(_FREE_ONCE)
         self.synprot_errors = 0
@@ -126,24 +128,65 @@ class EximSMTP(SMTP):
 
     # -- transport plumbing ------------------------------------------------
 
+    def connection_lost(self, error: Exception | None) -> None:
+        """aiosmtpd cancels the dialogue when the connection goes; after a
+        reset Exim's process instead sees the end of its input and logs it
+        (lost while reading message data ...), so the dialogue is left to
+        find the error on its next read."""
+        task = self._handler_coroutine
+        if error is None or task is None or task.done():
+            super().connection_lost(error)
+            return
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        if self._original_transport is not None:
+            self._original_transport.close()
+        asyncio.StreamReaderProtocol.connection_lost(self, error)
+        self.transport = None
+
     def eof_received(self) -> bool | None:
         # aiosmtpd cancels its handler here; Exim reads on and answers EOF itself.
         asyncio.StreamReaderProtocol.eof_received(self)
         return True
 
     async def write(self, lines: list[str]) -> None:
+        """One reply: its lines go out in one write. While the client's next
+        pipelined command is already waiting the reply is held (Exim flushes
+        only before it would wait for input), so a pipelined batch of
+        commands gets its replies in one packet."""
         if self.rcpt_in_progress and lines:  # smtp_vprintf() keeps the first reply line
             self.note_rcpt_response(lines[0])
         for line in lines:
             self.trace("SMTP>> ", line)
-            self._writer.write(line.encode("utf-8", "surrogateescape") + b"\r\n")
-        await self._writer.drain()
+        self.emit(b"".join(line.encode("utf-8", "surrogateescape") + b"\r\n" for line in lines))
+        if self.lines is None or not self.lines.pending():
+            await self.flush()
+
+    def emit(self, data: bytes) -> None:
+        """Queue bytes for the client (in order with the replies)."""
+        self.out_held.append(data)
+
+    async def flush(self) -> None:
+        """Send what is held, as one write."""
+        if not self.out_held:
+            return
+        data = b"".join(self.out_held)
+        self.out_held.clear()
+        if self.transport is not None and not self.transport.is_closing():
+            self._writer.write(data)
+            try:
+                await self._writer.drain()
+            except ConnectionError:
+                pass  # the next read sees the end of the connection
 
     async def say(self, line: str) -> None:
         await self.write([line])
 
     def close(self) -> None:
         if self.transport is not None:
+            if self.out_held and not self.transport.is_closing():
+                self.transport.write(b"".join(self.out_held))
+            self.out_held.clear()
             self.transport.close()
 
     def log(self, text: str) -> None:
@@ -255,7 +298,7 @@ class EximSMTP(SMTP):
     # -- the session -----------------------------------------------------
 
     async def _handle_client(self) -> None:
-        self.lines = LineReader(self._reader)
+        self.lines = LineReader(self._reader, before_wait=self.flush)
         try:
             if await self.start_session():
                 await self.command_loop()
@@ -280,7 +323,7 @@ class EximSMTP(SMTP):
         if not negotiation_failed(self.ctx):  # Exim keeps the proxy's after a bad header
             self.build_fullhost()
         if self.host_checking:
-            self._writer.write(preamble(self.v.get("sender_host_address") or "").encode())
+            self.emit(preamble(self.v.get("sender_host_address") or "").encode())
             if selected(self.ctx, "smtp_connection"):  # a daemon logs it when accepting
                 self.log(self.connection_info())
         self.size_limit = expanded_int(self.ctx, "message_size_limit")
@@ -487,6 +530,7 @@ class EximSMTP(SMTP):
         self.rcpt_count = 0
         self.toomany = False
         self.policy.reset_message()
+        new_message(self.ctx)  # and every named-list result cached for the message
 
     # -- commands ------------------------------------------------------------
 
@@ -670,6 +714,7 @@ class EximSMTP(SMTP):
         return self.ctx.registry.variables["qualify_domain"].getter(self.ctx) or ""
 
     async def cmd_rcpt(self, arg: str) -> None:
+        new_recipient(self.ctx)  # named-list results cached per address go
         self.rcpt_in_progress = True
         self.rcpt_count += 1
         self.v["rcpt_count"] = str(self.rcpt_count)
@@ -929,6 +974,7 @@ class EximSMTP(SMTP):
             return
         assert self.lines is not None
         self.lines._buf = b""  # pipelined plain text is dropped, as Exim drops it
+        await self.flush()  # replies held so far go out in clear text
         try:
             await starttls(self, tls, timeout=self.receive_timeout or None)
         except TlsHandshakeError as exc:
