@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from acl.engine import Result, Verdict
 from acl.runtime.message import apply_message, parse_message
 from acl.runtime.values import TaintedStr
+from acl.smtp import prdr
 from acl.smtp.logs import message_id, rcvhost
 
 if TYPE_CHECKING:
@@ -234,6 +235,18 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
                  message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
     apply_header_changes(smtp)  # what earlier ACLs added or removed
     verdict = await verify_dkim(smtp, msg)
+    smtp.prdr_reply = None
+    if not prdr.wanted(smtp):
+        v.pop("prdr_requested", None)  # a single recipient: no PRDR after all
+    elif verdict is None:
+        smtp.prdr_reply = await prdr.run(smtp)
+        if not smtp.recipients:  # nobody left: no DATA ACL, no message
+            await smtp.say(smtp.prdr_reply)
+            policy.message_id = ""
+            smtp.reset()
+            return
+        v.update(recipients=TaintedStr(", ".join(smtp.recipients)),
+                 recipients_count=str(len(smtp.recipients)))
     if verdict is None and policy.acl_option("data"):
         verdict = await smtp.run_phase("data")
     elif verdict is None:
@@ -340,13 +353,15 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: 
         default = "550" if fake.name == "fakereject" else "450"
         sc = message_code(default, fake.options.get("message", ""))
         await smtp.write(reply_lines(sc.code, sc.enhanced, split_message(sc.message) or ""))
+    elif smtp.prdr_reply is not None:  # the PRDR summary replaces the usual reply
+        await smtp.say(smtp.prdr_reply)
     elif verdict.user_message:
         from acl.engine.messages import accept_reply
 
         await smtp.write(accept_reply("data", verdict.user_message, "250").lines)
     else:
         await smtp.say(f"250 OK id={mid}")
-    if smtp.host_checking:  # whatever the reply was, as receive.c does
+    if smtp.host_checking and smtp.prdr_reply is None:  # as receive.c does
         smtp.emit(b"\n**** SMTP testing: that is not a real message id!\n\n")
     size = sum(len(header_text(n, val).encode("utf-8", "surrogateescape"))
                for n, val in ctx.headers) + len(b"\n") + len(body)
@@ -379,6 +394,8 @@ def arrival_fields(smtp: "EximSMTP", size: int) -> str:
             out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
         if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
             out += " SNI=" + printing(str(v["tls_in_sni"]))
+    if smtp.prdr_reply is not None:
+        out += " PRDR"
     out += prx_field(ctx) + (" K" if smtp.chunked else "") + f" S={size}"
     dkim = overall_domain(ctx)
     if dkim and selected(ctx, "dkim"):

@@ -125,6 +125,7 @@ class EximSMTP(SMTP):
         self.toomany = False
         self.size_limit = 0
         self.params: Any = None
+        self.prdr_reply: str | None = None  # the PRDR summary of the message being taken
 
     # -- transport plumbing ------------------------------------------------
 
@@ -531,6 +532,7 @@ class EximSMTP(SMTP):
         self.toomany = False
         self.policy.reset_message()
         new_message(self.ctx)  # and every named-list result cached for the message
+        self.v.pop("prdr_requested", None)
 
     # -- commands ------------------------------------------------------------
 
@@ -668,6 +670,8 @@ class EximSMTP(SMTP):
         except SyntaxFail as e:
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
             return
+        if self.params is not None and self.params.prdr:
+            self.v["prdr_requested"] = "yes"
         if self.params is not None and self.params.size is not None:
             self.v["message_size"] = str(self.params.size)
         size = int(self.v.get("message_size", "-1"))
