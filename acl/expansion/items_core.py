@@ -356,16 +356,28 @@ def _extract_json(ctx: Any, call: Call, first: str, dequote: bool) -> str:
     return call.yes_no(ctx, value is not None, like(value, subject) if value is not None else None, 2)
 
 
-_LISTEXTRACT_NUMBER = re.compile(r"\s*-?\d+\Z")
+_LISTEXTRACT_NUMBER = re.compile(r"\s*(-?\d*)\s*\Z")
+
+
+def listextract_index_error(text: str) -> str | None:
+    """Exim's complaint about the first argument of listextract, if any (it is
+    checked before the other arguments are read)."""
+    if not text.strip():
+        return 'first argument of "listextract" must not be empty'
+    if _LISTEXTRACT_NUMBER.match(text) is None:
+        return 'first argument of "listextract" must be numeric'
+    return None
 
 
 @_builtin("listextract", 2, 4)
 def _listextract(ctx: Any, call: Call) -> str:
     n_text = call.args[0].expand(ctx)
-    if not _LISTEXTRACT_NUMBER.match(n_text):
-        raise call.error('first argument of "listextract" must be numeric')
+    bad = listextract_index_error(n_text)
+    if bad is not None:
+        raise call.error(bad)
     items = R.list_items(ctx, call.args[1].expand(ctx))
-    n = int(n_text)
+    digits = _LISTEXTRACT_NUMBER.match(n_text).group(1)  # type: ignore[union-attr]
+    n = int(digits) if digits not in ("", "-") else 0  # a lone "-" reads as 0, as strtol
     if n < 0:  # from the end; further back than the first gives the first, as Exim
         n = max(n + len(items) + 1, 1) if n + len(items) + 1 != 0 else 0
     found = 1 <= n <= len(items)

@@ -34,7 +34,7 @@ def _normalise(values: list[Any]) -> list[Any]:
             if j >= 0 and isinstance(out[j], Tree) and out[j].data == "content":
                 j -= 1
             if j >= 0 and isinstance(out[j], Token) and out[j].type == "LBRACE":
-                out[j:] = [Tree("arg", out[j:])]
+                out[j:] = [Tree("arg", out[j:] + [v])]
                 continue
         if isinstance(v, Token) and v.type in ("LITARG", "VARARG", "RAWARG"):
             v = Tree("arg", [v])
@@ -164,6 +164,9 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
         if v.type == "FILTERHEAD" and nargs and any(isinstance(x, Token) and x.type == "LBRACE" for x in after):
             depth = sum(1 if x.type == "LBRACE" else -1 for x in after
                         if isinstance(x, Token) and x.type in ("LBRACE", "RBRACE"))
+            bad = _unknown_cond(Tree("filter", [x for x in after if isinstance(x, Tree)]))
+            if bad is not None:  # Exim reads the condition before the closing brace
+                return f'unknown condition "{bad}" inside "filter" item'
             if depth <= 0:
                 return 'missing } at end of "filter"'
             last = next((x for x in reversed(after) if not (isinstance(x, Token) and x.type == "WS")), None)
@@ -171,6 +174,9 @@ def _message(values: list[Any], text: str, pos: int, found: str, at_end: bool) -
                 return f'condition name expected, but found "{text[pos:pos + 16]}" inside "filter" item'
             return ('missing } at end of condition or expression inside "filter"; '
                     "could be an unquoted } in the content")
+        bad = _listextract_first(after) if name == "listextract" and nargs else None
+        if bad is not None:
+            return bad  # checked before the rest is read
         if name in ITEM_NAMES:
             required = None
             if name == "extract" and nargs:
@@ -207,6 +213,16 @@ def _opens_arg(values: list[Any], i: int) -> bool:
         pp = before[-2]
         return not (isinstance(pp, Token) and (pp.type.startswith("FOR") or pp.type == "FILTERHEAD"))
     return True
+
+
+def _listextract_first(after: list[Any]) -> str | None:
+    first = next(x for x in after if isinstance(x, Tree) and x.data in ("arg", "larg"))
+    tok = first.children[0]
+    if tok.type != "LITARG":
+        return None
+    from acl.expansion.items_core import listextract_index_error
+
+    return listextract_index_error(tok[1:-1])
 
 
 def _read_type(text: str, start: int) -> str:

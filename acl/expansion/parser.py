@@ -270,6 +270,14 @@ class _Build:
             first = args[0].exp.parts if args else ()
             numeric = not json and len(first) == 1 and type(first[0]) is N.Text and _is_number(first[0].value)
             required = 3 if numeric else 2
+        if name == "listextract" and args and (len(args) < 2 or len(args) > 4):
+            first = args[0].exp.parts
+            from acl.expansion.items_core import listextract_index_error
+
+            bad = listextract_index_error(first[0].value if len(first) == 1 and type(first[0]) is N.Text else
+                                          "" if not first else "0")
+            if bad is not None:
+                raise self.error(bad, head)
         remaining = ""
         n = len(args)
         if required is not None or name in ("listextract", "run", "env", "certextract"):

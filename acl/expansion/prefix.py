@@ -32,7 +32,7 @@ def _leaves(t: Any) -> Any:
         yield t
 
 
-_BODY_ITEMS = frozenset({"map", "filter", "reduce", "sort"})
+_BODY_ITEMS = frozenset({"map", "filter", "reduce"})  # sort adds no note
 
 
 def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
@@ -52,6 +52,9 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
                 opens[-1][4] = str(v)
             elif t == "DEFNAME" and not str(v).endswith(":"):
                 out.append(("${if def:" + str(v) + "}", True, _note(opens)))  # only the name is checked
+            elif t == "LTYPE" and opens and opens[-1][0] == "LOOKUPHEAD" and opens[-1][4] == "key":
+                # single-key lookups only: a query (DNS, SQL) is not run for an error message
+                opens[-1][3] = "ltype"
             elif t == "RAWARG" and opens:
                 opens[-1][2] += 1
             elif t == "LBRACE":
@@ -89,6 +92,13 @@ def pieces(values: list[Any], text: str) -> list[tuple[str, bool, str]]:
             body = v.children[0]
             raw = str(body)[1:-1] if body.type in ("LITARG", "VARARG") else text[body.end_pos:_close(v, span)]
             out.append((raw, _evaluating(opens), _note(opens)))
+            if v.data == "key" and opens and opens[-1][0] == "LOOKUPHEAD":
+                opens[-1][4] = "key"
+            elif opens and opens[-1][0] == "LOOKUPHEAD" and opens[-1][3] == "ltype":
+                # the source: Exim does the lookup before it reads the yes/no strings
+                opens[-1][3] = "done"
+                del out[opens[-1][5]:]
+                out.append((text[opens[-1][6]:span[1]] + "}", _evaluating(opens[:-1]), _note(opens[:-1])))
             if opens:
                 opens[-1][2] += 1
         elif v.data in ("operator", "item", "if_item", "lookup_item", "filter_item", "content"):

@@ -87,7 +87,10 @@ def _ip_or_fail(subject: str) -> tuple[int, list[int]]:
 @operator("ipv6norm", params=ANY)
 def ipv6norm(subject: str, *params: str) -> str:
     """An IP address in compressed IPv6 form (IPv4 becomes IPv4-mapped)."""
-    return ipv6_nmtoa(_ip_or_fail(subject)[1])
+    groups = _ip_or_fail(subject)[1]
+    if not any(groups):  # Exim 4.96 gives a lone ":" for the all-zero address (and loses what follows)
+        return ":"
+    return ipv6_nmtoa(groups)
 
 
 @operator("ipv6denorm", params=ANY)
