@@ -6,6 +6,7 @@ Recipients no router takes stay queued (remote delivery comes later)."""
 
 from __future__ import annotations
 
+import errno
 import re
 import time
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from typing import Any, Callable
 
 from acl.errors import AclError
 from acl.spool import Envelope, Spool, SpoolError
+from acl.spool import dsn as spool_dsn
 from acl.spool import maildir
+from acl.spool.dsn import notify_of
 
 # A local part that may become part of a file name (the ACLs should already
 # have refused the rest; this is the last line of defence).
@@ -115,26 +118,35 @@ class Deliverer:
                 self.log(f"{mid} spool read error: {e}")
                 return False
             done = self.spool.delivered(mid)
-            pending = 0
+            succeeded: list[str] = []
+            failed: list[tuple[str, str]] = []
+            deferred: list[tuple[str, str]] = []
             for index, rcpt in enumerate(env.recipients):
                 if rcpt in done:
                     continue
-                if not self.one(env, index, rcpt, data):
-                    pending += 1
-                else:
+                outcome, why = self.one(env, index, rcpt, data)
+                if outcome == "delivered":
                     done.add(rcpt)
-            if pending:
+                    succeeded.append(rcpt)
+                elif outcome == "failed":
+                    done.add(rcpt)
+                    failed.append((rcpt, why))
+                else:
+                    deferred.append((rcpt, why))
+            self.notify(env, data, succeeded, failed, deferred)
+            if deferred:
                 return False
             self.spool.remove(mid)
             self.log(f"{mid} Completed")
             return True
 
-    def one(self, env: Envelope, index: int, rcpt: str, data: bytes) -> bool:
+    def one(self, env: Envelope, index: int, rcpt: str, data: bytes) -> tuple[str, str]:
+        """("delivered" | "failed" | "deferred", reason)."""
         ctx = self.context(env)
         found = route(ctx, self.config, rcpt)
         if isinstance(found, str):
             self.log(f"{env.id} == {rcpt} routing defer (-1): {found}")
-            return False
+            return "deferred", found
         now = time.time()
         name = maildir.unique_name(env.received, env.id, index)
         try:
@@ -142,9 +154,125 @@ class Deliverer:
                             _added_headers(found.options, env, rcpt, now) + data)
             self.spool.journal(env.id, rcpt)
         except OSError as e:
+            why = f"{e.strerror}: {e.filename}" if e.filename else str(e.strerror)
+            if e.errno in _PERMANENT:  # the mailbox cannot be written: a bounce
+                self.spool.journal(env.id, rcpt, "failed")
+                self.log(f"{env.id} ** {rcpt} R={found.router} T={found.transport}: {why}")
+                return "failed", why
             self.log(f"{env.id} == {rcpt} R={found.router} T={found.transport} defer "
                      f"({e.errno}): {e.strerror}")
-            return False
+            return "deferred", why
         local = rcpt.rpartition("@")[0]
         self.log(f"{env.id} => {local} <{rcpt}> R={found.router} T={found.transport}")
-        return True
+        return "delivered", ""
+
+    # -- notifications (acl.spool.dsn) -----------------------------------------
+
+    def notify(self, env: Envelope, data: bytes, succeeded: list[str],
+               failed: list[tuple[str, str]], deferred: list[tuple[str, str]]) -> None:
+        """Queue the DSNs this attempt calls for: success for NOTIFY=SUCCESS,
+        failure unless NOTIFY excludes it, a delay warning once the message
+        has waited delay_warning (once per message)."""
+        dsn = env.dsn or {}
+        ok = [r for r in succeeded if "SUCCESS" in notify_of(dsn, r)]
+        bad = [(r, why) for r, why in failed if "FAILURE" in notify_of(dsn, r)]
+        late: list[tuple[str, str]] = []
+        warn_after = _delay_warning(self.config)
+        if deferred and warn_after > 0 and time.time() - env.received >= warn_after \
+                and not self.spool.journaled(env.id, ("warned",)):
+            late = [(r, why) for r, why in deferred if "DELAY" in notify_of(dsn, r)]
+            self.spool.journal(env.id, str(warn_after), "warned")
+        if not (ok or bad or late):
+            return
+        if not env.sender:  # never a report about a report
+            self.log(f"{env.id} no DSN for a message with a null sender")
+            return
+        ctx = self.context(env)
+        host = _var(ctx, "primary_hostname")
+        frm = _dsn_from(ctx)
+        now = time.time()
+        reports = []
+        if ok:
+            reports.append(spool_dsn.success(env, dsn, ok, data, frm=frm, host=host, now=now))
+        if bad:
+            reports.append(spool_dsn.failure(env, dsn, bad, data, frm=frm, host=host, now=now))
+        if late:
+            from acl.builtins.operators.numeric import readconf_printtime
+
+            reports.append(spool_dsn.delay(env, dsn, late, data, frm=frm, host=host, now=now,
+                                           waited=readconf_printtime(warn_after)))
+        for report in reports:
+            self.queue_report(env, report, host, now)
+
+    def queue_report(self, env: Envelope, report: spool_dsn.Report, host: str,
+                     now: float) -> None:
+        """Spool a report as a new local message from <> (left queued: its
+        delivery is a later queue run's)."""
+        import getpass
+
+        from acl.builtins.variables import tod_full
+        from acl.smtp.logs import message_id
+
+        mid = message_id(now)
+        for _ in range(1000):  # a fresh id (another report may have taken it)
+            if not self.spool.exists(mid):
+                break
+            now += 0.0005
+            mid = message_id(now)
+        date = tod_full(time.localtime(now))
+        user = getpass.getuser()
+        head, _, body = report.data.partition(b"\n\n")
+        text = (f"Received: from {user} by {host} with local (Exim 4.96)\n\tid {mid}\n"
+                f"\tfor {report.recipient};\n\t{date}\n").encode()
+        message = (text + head + f"\nMessage-Id: <E{mid}@{host}>\nDate: {date}\n\n".encode()
+                   + body)
+        rep = Envelope(id=mid, sender="", recipients=[report.recipient], received=now,
+                       protocol="local", size=len(message), queued=True, dsn={})
+        try:
+            self.spool.store(rep, message)
+        except SpoolError as e:
+            self.log(f"{env.id} {report.kind} DSN not spooled: {e}")
+            return
+        self.log(f"{mid} <= <> R={env.id} U={user} P=local S={len(message)}")
+
+
+# errno values for which a Maildir delivery can never succeed as configured.
+_PERMANENT = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR}
+
+
+def _var(ctx: Any, name: str) -> str:
+    return ctx.registry.variables[name].getter(ctx) or ""
+
+
+def _dsn_from(ctx: Any) -> str:
+    """dsn_from, expanded; Exim's default when unset or when it fails."""
+    from acl.expansion import expand
+
+    raw = ctx.option("dsn_from", None) or "Mail Delivery System <Mailer-Daemon@$qualify_domain>"
+    try:
+        return expand(str(raw), ctx)
+    except AclError:
+        return f"Mail Delivery System <Mailer-Daemon@{_var(ctx, 'qualify_domain')}>"
+
+
+def _delay_warning(config: Any) -> int:
+    """delay_warning in seconds (the first of its list; 0: never)."""
+    raw = (getattr(config, "options", None) or {}).get("delay_warning")
+    text = "24h" if raw is None else str(raw).split(":")[0].strip()
+    return parse_time(text)
+
+
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_time(text: str) -> int:
+    """Exim's time value (1d2h30m, plain seconds); 0 when unreadable."""
+    total, num = 0, ""
+    for ch in text[:64]:
+        if ch.isdigit():
+            num += ch
+        elif ch in _UNIT and num:
+            total, num = total + int(num) * _UNIT[ch], ""
+        else:
+            return 0
+    return total + (int(num) if num else 0)

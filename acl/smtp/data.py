@@ -341,7 +341,7 @@ def apply_header_changes(smtp: "EximSMTP") -> None:
 
 async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: str) -> None:
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
-    if not await smtp.store_message(verdict, body):
+    if not await store(smtp, verdict, body):
         return  # the caller replied 451 and reset
     mid = policy.message_id  # the store may have renumbered the message
     if chunk_line:
@@ -375,6 +375,21 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: 
     if smtp.daemon:  # -bh keeps showing the id on later lines; a daemon does not
         policy.message_id = ""
     smtp.reset()
+
+
+async def store(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> bool:
+    """The server's spool write, with the message's DSN data at hand for the
+    envelope it builds (acl.spool.dsn.PENDING)."""
+    from acl.spool import dsn
+
+    p = smtp.params
+    data = dsn.envelope_dsn(p.ret if p else None, p.envid if p else None,
+                            {r: rp for r, rp in smtp.rcpt_dsn.items() if r in smtp.recipients})
+    token = dsn.PENDING.set(data)
+    try:
+        return await smtp.store_message(verdict, body)
+    finally:
+        dsn.PENDING.reset(token)
 
 
 def arrival_fields(smtp: "EximSMTP", size: int) -> str:

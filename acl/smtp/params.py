@@ -66,7 +66,7 @@ class MailParams:
 
 @dataclass
 class RcptParams:
-    orcpt: str | None = None
+    orcpt: str | None = None  # as given: addr-type;xtext (decoded only for reports)
     notify: set[str] = field(default_factory=set)
 
 
@@ -132,12 +132,16 @@ def rcpt_params(data: str) -> tuple[str, RcptParams]:
                 raise SyntaxFail("ORCPT can be specified once only")
             p.orcpt = value
         elif uname == "NOTIFY":
-            if p.notify:
+            if p.notify:  # Exim looks at the flags: an empty NOTIFY= sets none
                 raise SyntaxFail("NOTIFY can be specified once only")
             if value.upper() == "NEVER":
                 p.notify.add("NEVER")
             else:
-                for item in value.split(","):
+                # As Exim's loop: an empty value and a trailing comma pass.
+                items = value.split(",")
+                if items[-1] == "":
+                    items.pop()
+                for item in items:
                     if item.upper() not in ("SUCCESS", "FAILURE", "DELAY"):
                         raise SyntaxFail("Invalid value for NOTIFY parameter")
                     p.notify.add(item.upper())

@@ -112,6 +112,7 @@ class EximSMTP(SMTP):
         self.smtputf8 = False
         self.sender: str | None = None
         self.recipients: list[str] = []
+        self.rcpt_dsn: dict[str, Any] = {}
         self.discarded = False
         self.recipients_discarded = False
         self.mail_discard_log: str | None = None
@@ -523,6 +524,7 @@ class EximSMTP(SMTP):
         self.sender = None
         self.chunked = False
         self.recipients = []
+        self.rcpt_dsn: dict[str, Any] = {}  # recipient -> its RcptParams (NOTIFY given)
         self.discarded = False
         self.recipients_discarded = False
         self.mail_discard_log: str | None = None
@@ -532,7 +534,8 @@ class EximSMTP(SMTP):
         self.toomany = False
         self.policy.reset_message()
         new_message(self.ctx)  # and every named-list result cached for the message
-        self.v.pop("prdr_requested", None)
+        for name in ("prdr_requested", "dsn_ret", "dsn_envid"):
+            self.v.pop(name, None)
 
     # -- commands ------------------------------------------------------------
 
@@ -670,6 +673,10 @@ class EximSMTP(SMTP):
         except SyntaxFail as e:
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
             return
+        if self.dsn and self.params is not None:
+            # Not Exim variables (4.96 has none for DSN): ours, for ACLs.
+            self.v["dsn_ret"] = self.params.ret or ""
+            self.v["dsn_envid"] = TaintedStr(self.params.envid or "")
         if self.params is not None and self.params.prdr:
             self.v["prdr_requested"] = "yes"
         if self.params is not None and self.params.size is not None:
@@ -735,8 +742,9 @@ class EximSMTP(SMTP):
             return
         data = arg
         try:
+            rparams = None
             if self.esmtp and self.dsn:
-                data, _ = rcpt_params(arg)
+                data, rparams = rcpt_params(arg)
             address, has_domain = parse_address(data, False, self.literals)
         except SyntaxFail as e:
             self.bump("rcpt_fail_count")
@@ -782,6 +790,8 @@ class EximSMTP(SMTP):
                 await self.say("250 Accepted")
             if verdict.result == Result.OK:
                 self.recipients.append(address)
+                if rparams is not None and rparams.notify:  # Exim keeps ORCPT only then
+                    self.rcpt_dsn[address] = rparams
                 self.v["recipients_count"] = str(len(self.recipients))
                 self.ctx.extra["recipients_list"] = list(self.recipients)
             else:

@@ -20,7 +20,9 @@ import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+
+from acl.spool.dsn import pending as _dsn_pending
 
 FORMAT = 1
 ID_RE = re.compile(r"^[0-9A-Za-z]{6}-[0-9A-Za-z]{6}-[0-9A-Za-z]{2}$")
@@ -49,6 +51,9 @@ class Envelope:
     frozen: bool = False  # control = freeze: never delivered automatically
     queued: bool = False  # queue_only / control = queue: left for a queue run
     acl_vars: dict[str, str] = field(default_factory=dict)
+    # DSN (RFC 3461) as the client gave it: {"ret", "envid", "recipients":
+    # {address: {"notify": [...], "orcpt"}}} (acl.spool.dsn); empty: none.
+    dsn: dict[str, Any] = field(default_factory=_dsn_pending)
     format: int = FORMAT
 
     def to_json(self) -> bytes:
@@ -152,20 +157,28 @@ class Spool:
             raise SpoolError(f"{mid}: {e.strerror}") from None
 
     def delivered(self, mid: str) -> set[str]:
+        """Recipients done with: delivered, or failed for good."""
+        return self.journaled(mid, ("delivered", "failed"))
+
+    def journaled(self, mid: str, kinds: tuple[str, ...]) -> set[str]:
+        """The journal's entries of the given kinds ("delivered", "failed",
+        "warned" ...): the recipients (or other values) they name."""
         try:
             with open(self.path(mid, "J"), "rb") as f:
                 text = f.read(MAX_JOURNAL)
         except FileNotFoundError:
             return set()
         out = set()
-        for line in text.split(b"\n"):
-            if line.startswith(b"delivered "):  # a torn last line is ignored
-                out.add(line[10:].decode("utf-8", "surrogateescape"))
+        for line in text.split(b"\n")[:-1]:  # a torn last line is ignored
+            kind, _, value = line.decode("utf-8", "surrogateescape").partition(" ")
+            if kind in kinds:
+                out.add(value)
         return out
 
-    def journal(self, mid: str, recipient: str) -> None:
-        """Record one delivery durably before it counts as done."""
-        line = f"delivered {recipient}\n".encode("utf-8", "surrogateescape")
+    def journal(self, mid: str, recipient: str, kind: str = "delivered") -> None:
+        """Record one delivery (or failure, or warning) durably before it
+        counts as done."""
+        line = f"{kind} {recipient}\n".encode("utf-8", "surrogateescape")
         fd = os.open(self.path(mid, "J"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(fd, line)
