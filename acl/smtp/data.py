@@ -344,7 +344,7 @@ async def accepted(smtp: "EximSMTP", verdict: Verdict, body: bytes, chunk_line: 
     if not await store(smtp, verdict, body):
         return  # the caller replied 451 and reset
     mid = policy.message_id  # the store may have renumbered the message
-    if chunk_line:
+    if chunk_line and smtp.prdr_reply is None:  # Exim has no chunk line after PRDR
         await smtp.say(chunk_line)
     fake = next((c for c in policy.controls if c.name in ("fakereject", "fakedefer")), None)
     if fake is not None:
