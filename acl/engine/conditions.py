@@ -16,6 +16,7 @@ from acl.engine.evaluate import CondError, Frame
 from acl.engine.messages import WHERE_NAMES
 from acl.engine.ratelimit import ratelimit
 from acl.spf.condition import SPF_FORBIDS, spf_condition, spf_guess_condition
+from acl.mime import conditions as mime_conditions
 from acl.engine.verdict import Result
 from acl.errors import ExpansionError
 
@@ -259,8 +260,12 @@ CONDITIONS: dict[str, CondSpec] = {
     "dkim_signers": CondSpec(True, False, only("dkim"), dkim_signers),
     "dkim_status": CondSpec(True, False, only("dkim"), dkim_status),
     "seen": _unsupported(),
-    "malware": _unsupported(), "spam": _unsupported(), "regex": _unsupported(False),
-    "mime_regex": _unsupported(False), "decode": _unsupported(),
+    "malware": _unsupported(), "spam": _unsupported(),
+    # Content scanning (acl/mime): the phases Exim allows, and its errors elsewhere.
+    "regex": CondSpec(True, False, only("data", "mime", "not_smtp", "prdr", "not_smtp_mime"),
+                      mime_conditions.regex),
+    "mime_regex": CondSpec(True, False, only("mime", "not_smtp_mime"), mime_conditions.mime_regex),
+    "decode": CondSpec(True, False, only("mime", "not_smtp_mime"), mime_conditions.decode),
 }
 UNSUPPORTED = frozenset(n for n, s in CONDITIONS.items() if s.func is None)
 
