@@ -258,6 +258,10 @@ def _dsn_from(ctx: Any) -> str:
 def _delay_warning(config: Any) -> int:
     """delay_warning in seconds (the first of its list; 0: never)."""
     raw = (getattr(config, "options", None) or {}).get("delay_warning")
+    if isinstance(raw, list):  # a time list, already read by the configuration
+        raw = raw[0] if raw else 0
+    if isinstance(raw, int):
+        return raw
     text = "24h" if raw is None else str(raw).split(":")[0].strip()
     return parse_time(text)
 
