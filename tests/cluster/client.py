@@ -91,16 +91,16 @@ async def run_tasks(host: str, port: int, tasks: list[Task], concurrency: int) -
 
 
 async def run_for(host: str, port: int, make: Callable[[int], Task], concurrency: int,
-                  seconds: float) -> list[Outcome]:
+                  seconds: float, stop: asyncio.Event | None = None) -> list[Outcome]:
     """Sessions back to back on ``concurrency`` workers until ``seconds`` pass
-    (a bounded stream: the last sessions finish after the deadline)."""
+    or ``stop`` is set (a bounded stream: the last sessions finish after that)."""
     deadline = time.monotonic() + seconds
     results: list[Outcome] = []
     count = 0
 
     async def worker() -> None:
         nonlocal count
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (stop and stop.is_set()):
             count += 1
             got = await attempt(host, port, make(count), count)
             results.append(got)
