@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
 
 from bench.smtpload import command
 from tests.load.support import MAX_RSS_MIB, LoadServer, connection, envelope, missing, normal_sessions, rst_close, watched
