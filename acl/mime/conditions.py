@@ -24,7 +24,7 @@ from acl.runtime.values import TaintedStr, like
 # $mime_decoded_filename names a file Exim made (spool path, message id):
 # untainted there, so ${readfile} may open it. The shared variable table lists
 # it as tainted; this entry overrides that (see docs/MIME.md).
-REGISTRY.table("variables")
+_ = REGISTRY.variables  # loads the table, which would otherwise overwrite this entry later
 REGISTRY.plain_variable("mime_decoded_filename", tainted=False)
 
 REGEX_VARS = 9
