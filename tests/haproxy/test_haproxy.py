@@ -57,6 +57,10 @@ def test_seed_rate_limit_per_real_client(haproxy: Any, tmp_path: Path) -> None:
     with serve(tmp_path, connect=rule) as srv:
         front = haproxy(srv.port, version=2)
         first = [_session(front.host, front.port, [b"QUIT\r\n"])[1][0] for _ in range(4)]
-    # HAProxy's start-up probe (tests/haproxy/conftest.py) was the first connection.
-    assert [x[:3] for x in first] == ["220", "451", "451", "451"]
-    assert "Too many connections from this IP right now" in first[1]
+    # HAProxy's start-up probe (tests/haproxy/conftest.py) may or may not have
+    # counted as a connection by then: one or two sessions get through, then
+    # every later one is deferred with the ACL's message.
+    codes = [x[:3] for x in first]
+    accepted = codes.count("220")
+    assert 1 <= accepted <= 2 and codes == ["220"] * accepted + ["451"] * (4 - accepted)
+    assert "Too many connections from this IP right now" in first[accepted]
