@@ -5,6 +5,7 @@ environment or ``use_server()`` on a context)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,12 +64,37 @@ def parse_servers(text: str) -> tuple[tuple[str, ...], int]:
     return tuple(hosts), port
 
 
+RESOLV_CONF = "/etc/resolv.conf"
+# (path, stat signature) -> what system_config read: a server asks for the
+# settings once per connection, and the file rarely changes.
+_SYSTEM: tuple[tuple[str, tuple[int, ...] | None], ResolverConfig] | None = None
+
+
+def _signature(path: str) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
+
+
 def system_config() -> ResolverConfig:
-    """resolv.conf as glibc reads it: nameservers, options timeout and attempts."""
+    """resolv.conf as glibc reads it, read again only when the file changes."""
+    global _SYSTEM
+    key = (RESOLV_CONF, _signature(RESOLV_CONF))
+    if _SYSTEM is not None and _SYSTEM[0] == key and key[1] is not None:
+        return _SYSTEM[1]
+    cfg = _read_system_config(RESOLV_CONF)
+    _SYSTEM = (key, cfg)
+    return cfg
+
+
+def _read_system_config(path: str) -> ResolverConfig:
+    """Nameservers, options timeout and attempts."""
     servers: list[str] = []
     timeout, attempts = _GLIBC_TIMEOUT, _GLIBC_ATTEMPTS
     try:
-        with open("/etc/resolv.conf", encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace") as f:
             lines = f.read(1 << 16).splitlines()
     except OSError:
         lines = []
@@ -92,11 +118,16 @@ def base_config() -> ResolverConfig:
     temporary failure) unless a test names one."""
     env = os.environ.get(ENV_SERVER)
     if env:
-        hosts, port = parse_servers(env)
-        return replace(system_config(), nameservers=hosts, port=port)
+        return _with_server(system_config(), env)
     if "PYTEST_CURRENT_TEST" in os.environ:
         return ResolverConfig(nameservers=())
     return system_config()
+
+
+@functools.lru_cache(maxsize=16)
+def _with_server(system: ResolverConfig, env: str) -> ResolverConfig:
+    hosts, port = parse_servers(env)
+    return replace(system, nameservers=hosts, port=port)
 
 
 def _int(v: Any, default: int) -> int:
