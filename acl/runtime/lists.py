@@ -126,7 +126,10 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
 
 def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
     """First-match-wins scan. None when no item matched."""
-    for e in cl.entries:
+    entries, i = cl.entries, 0
+    while i < len(entries):
+        e = entries[i]
+        i += 1
         if isinstance(e, _Block):
             f = _check_block(e, s, caseful)
             if f is not None:
@@ -134,6 +137,9 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
             continue
         if e.kind == "caseful":
             caseful = True
+            continue
+        if e.run is not None and _none_match(ctx, e.run[0], s.text, caseful or e.extra):
+            i += e.run[1] - 1
             continue
         try:
             f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
@@ -153,6 +159,15 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
                 found = Found(item=found.item, where=found.where, cached=found.cached, negated=e.negated)
             return ok, found
     return None
+
+
+def _none_match(ctx: Any, pattern: str, subject: str, caseful: bool) -> bool:
+    """No regex of a run matches (their alternation finds nothing). A time-out
+    says nothing: the items are then searched one by one."""
+    try:
+        return rx.search(rx.compile_regex(pattern, caseless=not caseful), subject, ctx) is None
+    except ExpansionError:
+        return False
 
 
 def _check_item(ctx: Any, kind: str, e: _Item, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:

@@ -93,6 +93,9 @@ class _Item:
     kind: str  # regex, lookup, named, file, special, address, hostname, caseful
     text: str
     extra: Any = None
+    # First of a run of regex items: (their alternation, how many). One
+    # search that fails rules them all out (most subjects match none).
+    run: tuple[str, int] | None = None
 
 
 @dataclass
@@ -279,7 +282,43 @@ def _compile_items(kind: str, items: list[str], caseful: bool = False) -> Compil
             block.suffix.setdefault(item[1:] if caseful else _fold(item[1:]), pos)
         else:
             block.exact.setdefault(item if caseful else _fold(item), pos)
+    if not host:
+        _group_regexes(entries)
     return CompiledList(kind, entries, neg)
+
+
+# What an item may not hold to be searched as part of an alternation: groups
+# with names, flags or numbers it refers to, quoting up to the pattern's end,
+# verbs, a trailing backslash.
+_UNGROUPABLE = ("(?", "\\Q", "\\E", "\\g", "\\k", "(*") + tuple(f"\\{d}" for d in range(10))
+
+
+def _groupable(e: Any, extra: Any) -> bool:
+    from acl.runtime import regex as rx
+
+    if not isinstance(e, _Item) or e.kind not in ("regex", "address") or e.extra != extra:
+        return False
+    t = e.text
+    if not t.startswith("^") or t.endswith("\\") or any(u in t.replace("(?:", "") for u in _UNGROUPABLE):
+        return False
+    try:
+        rx.compile_regex(t)  # valid alone, so that (?:a)|(?:b) means a or b
+    except ExpansionError:
+        return False
+    return True
+
+
+def _group_regexes(entries: list[Any]) -> None:
+    """Mark each run of two or more consecutive regex items (same case rule)."""
+    i, n = 0, len(entries)
+    while i < n:
+        e = entries[i]
+        j = i
+        while j < n and _groupable(entries[j], getattr(e, "extra", None)):
+            j += 1
+        if j - i >= 2:
+            e.run = ("|".join(f"(?:{x.text})" for x in entries[i:j]), j - i)
+        i = max(j, i + 1)
 
 
 # IPv4 prefix length -> network mask, and -> the length's part of a table key.

@@ -25,6 +25,7 @@ import regex
 from acl.errors import ExpansionError
 
 DEFAULT_TIMEOUT = 1.0
+CONCURRENT_FROM = 4096  # subject length from which a search releases the GIL
 _FLAGS = regex.VERSION0 | regex.ASCII
 
 # PCRE2 non-UTF vertical / horizontal white space.
@@ -339,10 +340,15 @@ def search(pat: "regex.Pattern[str]", subject: str, ctx: Any = None) -> "regex.M
     """Search ``subject``. Text that is not pure ASCII is matched byte by byte,
     as Exim does (``.`` is one byte of a UTF-8 character)."""
     timeout = ctx.limits.regex_timeout if ctx is not None else DEFAULT_TIMEOUT
+    # Releasing the GIL costs two thread switches, more than a search of a
+    # short subject (a local part, an address); long ones (headers, bodies)
+    # let other threads run meanwhile.
+    concurrent = len(subject) > CONCURRENT_FROM
     try:
         if subject.isascii() and pat.pattern.isascii():
-            return pat.search(subject, timeout=timeout)
-        m = _byte_pattern(pat.pattern, pat.flags).search(_to_bytes(subject), timeout=timeout)
+            return pat.search(subject, timeout=timeout, concurrent=concurrent)
+        m = _byte_pattern(pat.pattern, pat.flags).search(_to_bytes(subject), timeout=timeout,
+                                                         concurrent=concurrent)
         return ByteMatch(m) if m is not None else None
     except TimeoutError:
         raise ExpansionError(
