@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+import threading
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol, TypeVar
 
@@ -80,19 +82,52 @@ class MemoryStore:
 class SqliteStore:
     """The default store: ``<spool>/db/ratelimit.sqlite`` in WAL mode. Each
     update is one IMMEDIATE transaction, which takes SQLite's write lock before
-    reading, so concurrent read-modify-writes of one key serialise. Open one
-    per process (a connection must not cross a fork)."""
+    reading, so concurrent read-modify-writes of one key serialise across
+    threads and processes. An SQLite connection belongs to one thread, so each
+    thread that uses the store gets its own; a process that forks gets new
+    ones (a connection must not cross a fork)."""
 
     def __init__(self, path: str, *, timeout: float = 30.0) -> None:
         self.path = path
+        self.timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()  # the table of connections below
+        self._conns: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS ratelimit "
-                             "(key BLOB PRIMARY KEY, value BLOB NOT NULL)")
+            db = self._connect()
+            _retry_locked(lambda: _set_wal(db), timeout)
+            _retry_locked(lambda: db.execute("CREATE TABLE IF NOT EXISTS ratelimit "
+                                             "(key BLOB PRIMARY KEY, value BLOB NOT NULL)"),
+                          timeout)
         except (OSError, sqlite3.Error):
+            self.close()
             raise RateLimitDefer("ratelimit database not available") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        # check_same_thread off only so that close() may run anywhere; each
+        # connection is otherwise used by the thread that made it.
+        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                             check_same_thread=False)
+        with self._lock:
+            self._conns.append(db)
+        self._local.db = db
+        return db
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # a child of a fork: the parent's are not ours
+            self._pid, self._local = os.getpid(), threading.local()
+            with self._lock:
+                self._conns = []
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = self._connect()
+            except (OSError, sqlite3.Error):
+                raise RateLimitDefer("ratelimit database not available") from None
+        return db
 
     @classmethod
     def in_spool(cls, spool_directory: str) -> SqliteStore:
@@ -139,4 +174,29 @@ class SqliteStore:
             pass  # the transaction was already gone
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for db in conns:
+            db.close()
+        self._local = threading.local()
+
+
+def _set_wal(db: sqlite3.Connection) -> None:
+    """WAL is kept in the file: switched once, by the first store to open it."""
+    if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+def _retry_locked(fn: Callable[[], object], timeout: float) -> None:
+    """SQLite answers "database is locked" at once, without its busy timeout,
+    when the journal mode changes while another connection opens the file
+    (two processes starting on one spool): try again for up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    for _ in range(100_000):
+        try:
+            fn()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)

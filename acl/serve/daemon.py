@@ -18,7 +18,6 @@ from acl.errors import AclError
 from acl.runtime.values import TaintedStr
 from acl.serve.deliver import Deliverer
 from acl.serve.listen import Listen, listen_addresses
-from acl.serve import stores
 from acl.serve.mainlog import MainLog
 from acl.serve.protocol import ServeSMTP
 from acl.smtp.logs import message_id
@@ -26,6 +25,16 @@ from acl.spool import Envelope, Spool
 
 ACL_THREADS = 64  # sessions whose ACLs may wait on lookups at the same time
 MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
+ID_MEMORY = 120.0  # seconds an id this process used is remembered (see claim_id)
+_B62 = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}
+
+
+def _id_seconds(mid: str) -> int:
+    """The time part of an Exim message id (its first six base-62 digits)."""
+    n = 0
+    for c in mid[:6]:
+        n = n * 62 + _B62.get(c, 0)
+    return n
 
 
 def _int(v: Any, default: int) -> int:
@@ -56,6 +65,10 @@ class State:
     backlog: int = 20
     queue_only: bool = False
     listen: list[Listen] = field(default_factory=list)
+    # No ACL can wait on I/O: ACLs run in the loop's thread (see acl_waits);
+    # if they read $sender_host_name, only once its lookup is settled.
+    acl_inline: bool = False
+    acl_reads_host_name: bool = True
 
 
 def load_state(path: str, defines: dict[str, str], listen_override: list[str],
@@ -79,7 +92,67 @@ def load_state(path: str, defines: dict[str, str], listen_override: list[str],
         receive_timeout=float(_int(opts.get("smtp_receive_timeout"), 300)),
         backlog=_int(opts.get("smtp_connect_backlog"), 20),
         queue_only=bool(opts.get("queue_only", False)),
-        listen=listen_addresses(opts, listen_override))
+        listen=listen_addresses(opts, listen_override),
+        acl_inline=not acl_waits(config),
+        acl_reads_host_name=any("sender_host_name" in t for t in _acl_texts(config)))
+
+
+# ACL conditions and modifiers that never wait on I/O themselves (their
+# arguments are checked apart); any other may (dnslists, verify, ratelimit's
+# store, delay, spf, dkim, dmarc, decode, udpsend, ...).
+_NO_WAIT = frozenset({
+    "acl", "add_header", "authenticated", "condition", "continue", "control", "domains",
+    "encrypted", "endpass", "hosts", "local_parts", "log_message", "log_reject_target",
+    "logwrite", "message", "mime_regex", "queue", "recipients", "regex", "remove_header",
+    "sender_domains", "senders", "set"})
+_LIST_KIND = {"domains": "domain", "sender_domains": "domain", "hosts": "host",
+              "local_parts": "localpart", "senders": "address", "recipients": "address"}
+# Expansion text that can wait: lookups, ${run}, sockets, files, perl, auth
+# servers, list matches that may hold lookups.
+_WAITING_TEXT = ("lookup", "dnsdb", ";", "${run", "readsocket", "readfile", "perl", "dlfunc",
+                 "imapfolder", "prvscheck", "ldap", "pam{", "radius", "saslauthd", "pwcheck",
+                 "match_host", "acl{")
+
+
+def _acl_texts(config: Any) -> list[str]:
+    """The phase options' values and every condition's text."""
+    from acl.engine import PHASES
+
+    out = [str(config.options.get(opt) or "") for opt in PHASES.values() if opt]
+    for acl in config.acls.values():
+        out.extend(cb.value or "" for stmt in acl.statements for cb in stmt.conditions)
+    return out
+
+
+def acl_waits(config: Any) -> bool:
+    """True when an ACL run of ``config`` may wait on I/O (DNS, a lookup, a
+    file, a socket, a sleep); False lets the daemon run ACLs in its event
+    loop's thread. Conservative: anything not known to be quick waits."""
+    from acl.engine import PHASES
+    from acl.runtime.lists_io import list_may_wait
+
+    named_wait = any(list_may_wait(config, kind, nl.value)
+                     for kind, lists in config.named_lists.items() for nl in lists.values())
+    for opt in PHASES.values():
+        value = str(config.options.get(opt) or "") if opt else ""
+        if value and value not in config.acls:  # expanded, inline or a file
+            return True
+    for acl in config.acls.values():
+        for stmt in acl.statements:
+            for cb in stmt.conditions:
+                text = cb.value or ""
+                if cb.name not in _NO_WAIT:
+                    return True
+                if cb.name in _LIST_KIND:
+                    if list_may_wait(config, _LIST_KIND[cb.name], text):
+                        return True
+                    continue
+                if cb.name == "acl" and text.split()[:1] and text.split()[0] not in config.acls:
+                    return True  # a file, inline text or an expansion
+                if any(w in text for w in _WAITING_TEXT) or \
+                        (named_wait and ("match_" in text or "inlist" in text)):
+                    return True
+    return False
 
 
 class Server:
@@ -96,12 +169,12 @@ class Server:
         self.servers: list[asyncio.AbstractServer] = []
         self.sessions: set[ServeSMTP] = set()
         self.per_host: dict[str, int] = {}
-        self.claimed: set[str] = set()
+        self.claimed: set[str] = set()  # ids of messages being written
+        self.recent_ids: dict[str, float] = {}  # id -> when written, oldest first
         self.io = ThreadPoolExecutor(max_workers=4, thread_name_prefix="spool")
         self.delivery_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
         # ACL runs (and TLS setup, DKIM) of all sessions: a session waiting on
         # DNS holds one thread, the others go on in the rest.
-        self._stores_for: Any = None
         self.acl_pool = ThreadPoolExecutor(max_workers=ACL_THREADS, thread_name_prefix="acl")
         self.to_deliver: asyncio.Queue[str] | None = None
         self.stopping: asyncio.Event | None = None
@@ -134,7 +207,9 @@ class Server:
         shown = " ".join(f"[{h}]:{p}" for h, p in self.bound)
         self.log(f"exim-acl daemon started: pid={os.getpid()}, listening for SMTP on {shown}")
         self.worker = self.loop.create_task(self.delivery_worker())
+        now = time.time()
         for mid in self.spool.ids():  # what a previous run left: a queue run
+            self.recent_ids[mid] = now  # (an earlier process may have had this pid)
             self.to_deliver.put_nowait(mid)
 
     def install_signals(self) -> None:
@@ -253,9 +328,6 @@ class Server:
             sender_host_address=TaintedStr(ip), sender_host_port=TaintedStr(str(port)),
             interface_address=local_ip, interface_port=str(local_port),
             received_ip_address=local_ip, received_port=str(local_port))
-        if st.config is not self._stores_for:  # once per configuration
-            stores.install(ctx)
-            self._stores_for = st.config
         return Policy(st.engine, ctx, self.log)
 
     async def look_up_host(self, ctx: Any) -> None:
@@ -277,17 +349,25 @@ class Server:
 
     def claim_id(self, mid: str) -> str:
         """``mid`` unless this process already used it (two sessions in the
-        same half-millisecond): then a fresh one."""
+        same half-millisecond): then a fresh one. Ids carry the process id,
+        so only this process's recent ids (kept in memory) can collide; the
+        spool is asked only about an id older than that memory."""
         now = time.time()
+        recent = self.recent_ids
+        while recent and next(iter(recent.values())) < now - ID_MEMORY:
+            del recent[next(iter(recent))]  # oldest first: insertion order
         for n in range(MAX_ID_TRIES):
-            if mid and mid not in self.claimed and not self.spool.exists(mid):
+            if mid and mid not in self.claimed and mid not in recent and \
+                    (_id_seconds(mid) > now - ID_MEMORY + 1 or not self.spool.exists(mid)):
                 self.claimed.add(mid)
                 return mid
             mid = message_id(now + (n + 1) * 0.0005)
         raise AclError("no free message id")
 
     def unclaim(self, mid: str) -> None:
-        self.claimed.discard(mid)
+        if mid in self.claimed:
+            self.claimed.discard(mid)
+            self.recent_ids[mid] = time.time()
 
     async def store(self, env: Envelope, message: bytes) -> None:
         fut = self.loop.run_in_executor(self.io, self.spool.store, env, message)
