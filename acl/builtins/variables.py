@@ -26,6 +26,7 @@ DEFAULT_EXIM_PATH = "/usr/sbin/exim4"
 UNSET_ID = "4294967295"  # (uid_t)-1, printed unsigned as Exim does
 
 # Values that came from the remote side (or from a message): tainted, as in 4.94+.
+# ($mime_decoded_filename is not: Exim builds that name itself, so ${readfile} may open it.)
 TAINTED = frozenset("""
 acl_verify_message address_data authenticated_fail_id authenticated_id
 authenticated_sender bounce_recipient callout_address csa_status dkim_algo
@@ -39,7 +40,7 @@ local_part_prefix_v local_part_suffix local_part_suffix_v malware_name
 message_body message_body_end message_headers message_headers_raw
 mime_anomaly_text mime_boundary mime_charset mime_content_description
 mime_content_disposition mime_content_id mime_content_transfer_encoding
-mime_content_type mime_decoded_filename mime_filename original_domain
+mime_content_type mime_filename original_domain
 original_local_part parent_domain parent_local_part prvscheck_address
 prvscheck_keynum prvscheck_result received_for recipient_data recipients
 regex_match_string regex1 regex2 regex3 regex4 regex5 regex6 regex7 regex8 regex9

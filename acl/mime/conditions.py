@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from acl.builtins.items._util import from_bytes
-from acl.builtins.registry import REGISTRY
 from acl.engine.evaluate import CondError, Frame
 from acl.engine.verdict import LogLine, Result
 from acl.errors import ExpansionError
@@ -21,11 +20,6 @@ from acl.runtime import regex as rx
 from acl.runtime.lists_split import iter_list
 from acl.runtime.values import TaintedStr, like
 
-# $mime_decoded_filename names a file Exim made (spool path, message id):
-# untainted there, so ${readfile} may open it. The shared variable table lists
-# it as tainted; this entry overrides that (see docs/MIME.md).
-_ = REGISTRY.variables  # loads the table, which would otherwise overwrite this entry later
-REGISTRY.plain_variable("mime_decoded_filename", tainted=False)
 
 REGEX_VARS = 9
 LINE = 32767  # fgets() buffer of the regex condition
