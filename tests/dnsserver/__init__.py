@@ -57,10 +57,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def zone_text(zone: str, body: str, ttl: int = 300) -> str:
-    head = f"$ORIGIN {zone}.\n$TTL {ttl}\n"
+    """Zone-file text; the zone "." is the root (names in no other zone are
+    then NXDOMAIN, as on the Internet, instead of REFUSED)."""
+    head = f"$ORIGIN {'.' if zone == '.' else zone + '.'}\n$TTL {ttl}\n"
     if " SOA " not in body and "\tSOA\t" not in body:
-        head += _DEFAULT_SOA.format(zone=zone)
+        head += _DEFAULT_SOA.format(zone="root" if zone == "." else zone)
     return head + body.rstrip("\n") + "\n"
+
+
+def _zone_file(name: str) -> str:
+    return "root.zone" if name == "." else f"{name}.zone"
 
 
 def nsd_conf(workdir: Path, host: str, port: int, zones: Mapping[str, str], broken: tuple[str, ...]) -> str:
@@ -84,7 +90,7 @@ def nsd_conf(workdir: Path, host: str, port: int, zones: Mapping[str, str], brok
         "  control-enable: no",
     ]
     for name in list(zones) + list(broken):
-        lines += ["zone:", f"  name: {name}", f"  zonefile: {name}.zone"]
+        lines += ["zone:", f"  name: {name}", f"  zonefile: {_zone_file(name)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -103,9 +109,9 @@ class DnsServer:
 
     def write(self) -> Path:
         for name, body in self.zones.items():
-            (self.workdir / f"{name}.zone").write_text(zone_text(name, body))
+            (self.workdir / _zone_file(name)).write_text(zone_text(name, body))
         for name in self.broken:  # no SOA and bad syntax: NSD serves SERVFAIL
-            (self.workdir / f"{name}.zone").write_text("this is not a zone file !\n")
+            (self.workdir / _zone_file(name)).write_text("this is not a zone file !\n")
         conf = self.workdir / "nsd.conf"
         conf.write_text(nsd_conf(self.workdir, self.host, self.port, self.zones, self.broken))
         return conf

@@ -110,6 +110,9 @@ def build(doc: dict[str, Any]) -> Scenario:
     for tld in {n.rstrip(".").rpartition(".")[2] for n in seen}:
         if tld and _escape_name(tld) not in zones:
             zones[_escape_name(tld)] = []
+    # The root zone too: names under labels NSD cannot serve as zones (a HELO
+    # such as "[192.168.218.40]") are then NXDOMAIN, as the suite means.
+    zones.setdefault(".", [])
     sc.zones = {apex: "\n".join(lines) + "\n" for apex, lines in zones.items()}
     sc.broken = tuple(sorted(broken))
     return sc
