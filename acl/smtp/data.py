@@ -235,6 +235,20 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
                  message_linecount=str(parsed.header_lines + parsed.separator + msg.body_lines))
     apply_header_changes(smtp)  # what earlier ACLs added or removed
     verdict = await verify_dkim(smtp, msg)
+    try:
+        if verdict is None:
+            verdict = await run_mime(smtp, msg)
+        await decide(smtp, msg, parsed.body, verdict, chunk_line)
+    finally:
+        import acl.mime
+
+        acl.mime.unspool(ctx)  # the scan directory of this message goes
+
+
+async def decide(smtp: "EximSMTP", msg: Received, body: bytes, verdict: Verdict | None,
+                 chunk_line: str) -> None:
+    """After DKIM and MIME: PRDR, the DATA ACL, then accept or reject."""
+    policy, v = smtp.policy, smtp.v
     smtp.prdr_reply = None
     if not prdr.wanted(smtp):
         v.pop("prdr_requested", None)  # a single recipient: no PRDR after all
@@ -253,10 +267,12 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
         verdict = Verdict(Result.OK, where="data")
     apply_header_changes(smtp)
     if verdict.result in (Result.OK, Result.DISCARD):
-        await accepted(smtp, verdict, parsed.body, chunk_line)
+        await accepted(smtp, verdict, body, chunk_line)
     else:
         if verdict.where == "dkim":  # Exim names the phase, with DATA's empty argument
             out = policy.fail("dkim", verdict, what="DKIM ")
+        elif verdict.where == "mime":
+            out = policy.fail("mime", verdict, what="during MIME ACL checks", sender_info=True)
         else:
             out = policy.fail("data", verdict, what="after DATA", sender_info=True)
         await smtp.write(out.lines)
@@ -267,6 +283,30 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
             from acl.smtp.server import Drop
 
             raise Drop
+
+
+async def run_mime(smtp: "EximSMTP", msg: Received) -> Verdict | None:
+    """The MIME ACL (docs/MIME.md), after DKIM and before PRDR and the DATA
+    ACL: its verdict when it rejects or discards, else None. Called even
+    without a MIME ACL: it spools the file the DATA ACL's regex scans."""
+    import acl.mime
+
+    policy, ctx = smtp.policy, smtp.ctx
+
+    def work() -> Verdict | None:
+        return acl.mime.run_mime_acl(policy.engine, ctx, bytes(msg.data),
+                                     run=lambda: policy.run("mime"))
+
+    if smtp.acl_executor is None:
+        verdict = work()
+    else:  # file work and lookups: not in the loop's thread
+        import asyncio
+
+        verdict = await asyncio.get_running_loop().run_in_executor(smtp.acl_executor, work)
+    apply_header_changes(smtp)
+    if verdict is None or verdict.result == Result.OK:
+        return None
+    return verdict
 
 
 async def verify_dkim(smtp: "EximSMTP", msg: Received) -> Verdict | None:
@@ -451,7 +491,8 @@ def blackhole(smtp: "EximSMTP", verdict: Verdict) -> None:
     from acl.engine.modifiers import printing
 
     if verdict.result == Result.DISCARD:
-        by, detail = ("DKIM ACL" if verdict.where == "dkim" else "DATA ACL"), verdict.log_message
+        by = {"dkim": "DKIM ACL", "mime": "MIME ACL"}.get(verdict.where or "", "DATA ACL")
+        detail = verdict.log_message
     elif not smtp.recipients:
         by, detail = ("MAIL ACL" if smtp.recipients_discarded else "RCPT ACL"), None
     else:
