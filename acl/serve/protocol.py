@@ -28,11 +28,18 @@ class _NoPolicy:
 
 
 class TimedReader:
-    """The protocol's stream reader with smtp_receive_timeout on every read."""
+    """The protocol's stream reader with smtp_receive_timeout on every read.
+    A read that finds data buffered needs no timer; one that waits moves a
+    deadline forward, and a single timer per connection, re-armed only when
+    it fires early, enforces it (a timer per read cost more than the read)."""
 
     def __init__(self, inner: asyncio.StreamReader, proto: "ServeSMTP") -> None:
         self.inner = inner
         self.proto = proto
+        self.deadline = 0.0  # loop time the waiting read gives up at (0: none waits)
+        self.waiter: asyncio.Task[Any] | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.expired = False
 
     @property
     def _buffer(self) -> Any:  # LineReader.pending() looks here
@@ -40,14 +47,44 @@ class TimedReader:
 
     async def read(self, n: int) -> bytes:
         limit = self.proto.state.receive_timeout
-        if limit <= 0:
-            return await self.inner.read(n)
+        inner = self.inner
+        if limit <= 0 or inner._buffer or inner.at_eof():
+            return await inner.read(n)
+        loop = self.proto.loop
+        self.deadline = loop.time() + limit
+        self.waiter = asyncio.current_task()
+        if self.timer is None:
+            self.timer = loop.call_at(self.deadline, self._check)
         try:
-            async with asyncio.timeout(limit):
-                return await self.inner.read(n)
-        except TimeoutError:
-            await self.proto.timed_out()
-            raise Drop from None
+            return await inner.read(n)
+        except asyncio.CancelledError:
+            if not self.expired or self.waiter is None:
+                raise
+            self.expired = False
+            self.waiter.uncancel()
+        finally:
+            self.deadline = 0.0
+        self.waiter = None
+        await self.proto.timed_out()
+        raise Drop from None
+
+    def _check(self) -> None:
+        self.timer = None
+        if not self.deadline:
+            return  # no read waits: the next one arms a timer
+        loop = self.proto.loop
+        if loop.time() < self.deadline:
+            self.timer = loop.call_at(self.deadline, self._check)
+        elif self.waiter is not None:
+            self.expired = True
+            self.waiter.cancel()
+
+    def close(self) -> None:
+        """The connection is over: no timer keeps it alive."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.waiter = None
 
 
 class _QuickInit(SMTP):
@@ -157,6 +194,8 @@ class ServeSMTP(EximSMTP, _QuickInit):
             await super()._handle_client()
         finally:
             server.release(self)
+            if isinstance(self._reader, TimedReader):
+                self._reader.close()
 
     def log_connection(self) -> None:
         """log_selector +smtp_connection: the daemon's line for a new client

@@ -162,3 +162,46 @@ def test_claim_id_without_the_spool(tmp_path: Path, monkeypatch: Any) -> None:
     old = message_id(time.time() - 3600)  # older than the memory: the spool decides
     monkeypatch.setattr(server.spool, "exists", lambda m: m == old)
     assert server.claim_id(old) != old
+
+
+TIMEOUT_CONF = """primary_hostname = test.example
+smtp_receive_timeout = 1s
+acl_smtp_rcpt = accept
+queue_only
+"""
+
+
+def test_one_timer_per_connection_moves_with_each_read(tmp_path: Path, monkeypatch: Any) -> None:
+    """Commands 0.4 s apart for 2 s keep a 1 s smtp_receive_timeout from
+    firing; silence then ends the session after about 1 s. The timer is
+    armed a few times, not once per read."""
+    import socket
+    import time
+
+    from acl.serve.protocol import TimedReader
+
+    armed: list[float] = []
+    real = TimedReader._check
+
+    def check(self: Any) -> None:
+        armed.append(time.monotonic())
+        real(self)
+
+    monkeypatch.setattr(TimedReader, "_check", check)
+    conf = tmp_path / "c.conf"
+    conf.write_text(TIMEOUT_CONF)
+    with InProcess(state_for(conf, tmp_path / "spool")) as srv:
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s.recv(200)
+        for _ in range(5):
+            time.sleep(0.4)
+            s.sendall(b"NOOP\r\n")
+            assert s.recv(200) == b"250 OK\r\n"
+        quiet = time.monotonic()
+        got = s.recv(200)
+        waited = time.monotonic() - quiet
+        s.close()
+        srv.wait_idle()
+    assert got == b"421 test.example: SMTP command timeout - closing connection\r\n"
+    assert 0.8 < waited < 1.6
+    assert 1 <= len(armed) <= 4
