@@ -12,12 +12,17 @@ from typing import Any
 BASE = """\
 primary_hostname = mx.example
 log_selector = +smtp_mailauth
-auth_advertise_hosts = !192.0.2.9 : *
+auth_advertise_hosts = !192.0.2.9 : !192.0.2.7 : *
+acl_smtp_helo = acl_helo
 acl_smtp_auth = acl_auth
 acl_smtp_mail = acl_mail
 acl_smtp_rcpt = acl_rcpt
 {mailauth}
 begin acl
+acl_helo:
+  accept hosts = 192.0.2.7
+         control = allow_auth_unadvertised
+  accept
 acl_auth:
   deny hosts = 192.0.2.66
        message = no AUTH from you
@@ -78,10 +83,11 @@ def plain(user: str, password: str) -> str:
     return b64(f"x\0{user}\0{password}")
 
 
-def cram_response(challenge_line: str, user: str, secret: str) -> str:
+def cram_response(challenge_line: str, user: str, secret: str, upper: bool = False) -> str:
     """The client's answer to a ``334 <base64 challenge>`` line."""
     challenge = base64.b64decode(challenge_line[4:])
     digest = hmac.new(secret.encode(), challenge, hashlib.md5).hexdigest()
+    digest = digest.upper() if upper else digest
     return b64(f"{user} {digest}")
 
 
@@ -112,6 +118,8 @@ CASES: list[dict[str, Any]] = [
                                             {"cram": ["user", "nope"]}, "QUIT"]},
     {"name": "cram_unknown_user", "steps": ["EHLO x", "AUTH CRAM-MD5",
                                             {"cram": ["other", "secret"]}, "QUIT"]},
+    {"name": "cram_upper_case_digest", "steps": ["EHLO x", "AUTH CRAM-MD5",
+                                                 {"cram": ["user", "secret", True]}, "QUIT"]},
     {"name": "cram_initial_data", "steps": ["EHLO x", "AUTH CRAM-MD5 abc", "QUIT"]},
     {"name": "cram_cancel", "steps": ["EHLO x", "AUTH CRAM-MD5", "*", "QUIT"]},
     {"name": "cram_no_space", "steps": ["EHLO x", "AUTH CRAM-MD5", b64("user"), "QUIT"]},
@@ -130,6 +138,8 @@ CASES: list[dict[str, Any]] = [
      "steps": ["EHLO x", f"AUTH PLAIN {OK}", "QUIT"]},
     {"name": "mechanism_not_advertised", "host": "192.0.2.8",
      "steps": ["EHLO x", f"AUTH PLAIN {OK}", "AUTH LOGIN", "dXNlcg==", "c2VjcmV0", "QUIT"]},
+    {"name": "allow_auth_unadvertised", "host": "192.0.2.7",
+     "steps": [f"AUTH PLAIN {OK}", "HELO x", "AUTH FOO", f"AUTH PLAIN {OK}", MAIL, "QUIT"]},
     {"name": "acl_denies_host", "host": "192.0.2.66",
      "steps": ["EHLO x", f"AUTH PLAIN {OK}", "AUTH FOO bar", "QUIT"]},
     {"name": "acl_deny_and_defer", "steps": ["EHLO x", "AUTH PLAIN d", "AUTH PLAIN t",

@@ -17,10 +17,12 @@ class _MailStop(Exception):
 
 
 class AuthSMTP(EximSMTP):
+    allow_auth_unadvertised = False  # the control lasts for the connection
+
     async def cmd_auth(self, arg: str) -> None:
         ex = acl.auth.begin_auth(
             self.ctx, self.policy.engine, arg, in_transaction=self.sender is not None,
-            allow_unadvertised=self.policy.has_control("allow_auth_unadvertised"),
+            allow_unadvertised=self.allow_auth_unadvertised,
             run=lambda: self.policy.run("auth"))
         eof = False
         while ex.challenge is not None:  # bounded: a driver has a few prompts at most
@@ -49,14 +51,12 @@ class AuthSMTP(EximSMTP):
         return out
 
     async def hello(self, arg: str, esmtp: bool) -> None:
-        before = self.helo_seen, self.v.get("sender_helo_name")
         await super().hello(arg, esmtp)
         if self.v.get("sender_helo_name") == arg and self.helo_seen:
             if not esmtp:
                 acl.auth.helo_reset(self.ctx)
             self.v["received_protocol"] = acl.auth.received_protocol(
                 self.ctx, esmtp, self.tls_active)
-        del before
 
     async def store_message(self, verdict: Any, body: bytes | str) -> bool:
         # The A= field the dialogue's <= line must carry (docs/AUTH.md).
@@ -64,6 +64,8 @@ class AuthSMTP(EximSMTP):
         return await super().store_message(verdict, body)
 
     def reset(self) -> None:
+        if self.policy.has_control("allow_auth_unadvertised"):
+            self.allow_auth_unadvertised = True
         super().reset()
         acl.auth.reset_message(self.ctx)
 
