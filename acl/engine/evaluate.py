@@ -13,6 +13,7 @@ from acl.expansion import expand
 from acl.runtime.values import is_tainted, like
 
 MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
+_CONDITIONS: dict[str, Any] | None = None  # acl.engine.conditions.CONDITIONS, once loaded
 
 # For which results of a statement's conditions "message"/"log_message" apply
 # (acl.c msgcond).
@@ -233,8 +234,10 @@ class Interpreter:
     # -- acl_check_condition -------------------------------------------------
 
     def check_conditions(self, frame: Frame, stmt: Statement) -> Result:
-        from acl.engine.conditions import CONDITIONS
-
+        global _CONDITIONS
+        if _CONDITIONS is None:  # imported late: conditions imports this module
+            from acl.engine.conditions import CONDITIONS as _CONDITIONS
+        CONDITIONS = _CONDITIONS
         state = frame.state
         tracer = state.ctx.extra.get("acl_tracer") if state.ctx.extra else None
         user_message: Condition | None = None

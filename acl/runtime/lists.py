@@ -39,7 +39,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from acl.errors import ExpansionError, LookupDefer
+from acl.errors import ExpansionError, ForcedFail, LookupDefer
 from acl.runtime import lists_dns
 from acl.runtime import regex as rx
 from acl.runtime.lists_compile import (  # noqa: F401  (re-exported)
@@ -289,7 +289,9 @@ def _raw(nl: Any) -> str:
 def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
     """Whether a named list's result may be kept: it was declared with
     ``_cache``, or neither it nor a named list it refers to contains a ``$``."""
-    memo = ctx.extra.setdefault("lists.cacheable", {})
+    memo = ctx.extra.get("lists.cacheable")
+    if memo is None:
+        memo = ctx.extra["lists.cacheable"] = {}
     key = (kind, name)
     if key not in memo:
         nl = _named_list(ctx, kind, name)
@@ -310,6 +312,7 @@ def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
 # Scopes of the named-list result caches, as Exim keeps them: per recipient
 # address (domains, local_parts) and per message (hosts, senders, sender domains).
 ADDRESS, MESSAGE = "address", "message"
+_CACHE_SLOTS = {ADDRESS: "lists.cache." + ADDRESS, MESSAGE: "lists.cache." + MESSAGE}
 
 
 def new_recipient(ctx: Any) -> None:
@@ -329,7 +332,10 @@ def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> 
     outer list goes on); its result is cached when the list allows it."""
     cache = None
     if s.cache is not None and _cacheable(ctx, kind, name):
-        cache = ctx.extra.setdefault("lists.cache." + s.cache, {})
+        slot = _CACHE_SLOTS[s.cache]
+        cache = ctx.extra.get(slot)
+        if cache is None:
+            cache = ctx.extra[slot] = {}
         hit = cache.get((kind, name, s.key(caseful)))
         if hit is not None:
             ok, value, captures = hit
@@ -590,8 +596,6 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
     """Match ``subject`` against a list of ``kind``; a :class:`Found` when it is
     in the set (for a negative end-of-list match, value None and ``end`` set),
     else None. Traced when ``ctx.extra["lists.trace"]`` is a list."""
-    from acl.errors import ForcedFail
-
     try:
         text = _expand_list(ctx, listtext, expand)
     except ForcedFail:
@@ -615,13 +619,16 @@ def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
     return True
 
 
+_DIGITS = tuple(str(i) for i in range(10))
+
+
 def set_captures(ctx: Any, found: Found) -> None:
     """$0, $1, ... from a wildcard or regex item, as Exim sets them."""
     if found.captures:
-        for i in range(10):
-            ctx.bindings.pop(str(i), None)
-        for i, c in enumerate(found.captures[:10]):
-            ctx.bindings[str(i)] = c
+        b = ctx.bindings
+        for k in _DIGITS:
+            b.pop(k, None)
+        b.update(zip(_DIGITS, found.captures))
 
 
 def domain_subject(domain: str, cache: str | None = None) -> _Subject:
