@@ -152,7 +152,10 @@ class Interpreter:
         if not text:
             return Result.OK
         try:
-            name = like(expand(text, state.ctx), text)  # expanding tainted text stays tainted
+            if "$" in text or "\\" in text:
+                name = like(expand(text, state.ctx), text)  # expanding tainted text stays tainted
+            else:
+                name = text  # expands to itself
         except ForcedFail:
             return Result.OK
         except ExpansionError as e:

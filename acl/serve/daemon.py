@@ -296,6 +296,8 @@ class Server:
             return 0
         if isinstance(raw, int):
             return raw
+        if "$" not in raw and "\\" not in raw:  # expands to itself: no context needed
+            return _int(raw, 0)
         from acl.expansion import expand
         from acl.runtime.context import ExpansionContext
 
