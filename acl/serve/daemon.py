@@ -26,6 +26,7 @@ from acl.spool import Envelope, Spool
 
 ACL_THREADS = 64  # sessions whose ACLs may wait on lookups at the same time
 MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
+GC_YOUNG = 10_000  # allocations between young collections (Python's default: 700)
 ID_MEMORY = 120.0  # seconds an id this process used is remembered (see claim_id)
 _B62 = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}
 
@@ -223,7 +224,11 @@ class Server:
         self.install_signals()
         # The configuration, grammar and tables live as long as the process:
         # the collector need not walk them again at each full collection.
+        # Sessions allocate thousands of objects each, nearly all freed by
+        # reference counting: rarer young collections promote fewer of them
+        # (measured: about half the collector's time per message).
         gc.freeze()
+        gc.set_threshold(GC_YOUNG, 10, 10)
         await self.stopping.wait()
         await self.shutdown("SIGTERM or SIGINT received")
 
