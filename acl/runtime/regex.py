@@ -336,23 +336,86 @@ class ByteMatch:
         return getattr(self._m, name)
 
 
+# Longest subject searched without a time limit, by the number of
+# quantifiers of a pattern whose backtracking is polynomial (see _quantifiers):
+# none is linear, one at worst quadratic, two cubic.
+_UNTIMED_UP_TO = (65536, 2048, 256)
+
+
+def class_end(pattern: str, i: int) -> int:
+    """The index after the character class opened by the ``[`` at ``i`` (a
+    ``]`` first in the class, after an optional ``^``, is a member)."""
+    n = len(pattern)
+    j = i + 1
+    if j < n and pattern[j] == "^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
+
+
+@functools.lru_cache(maxsize=4096)
+def _quantifiers(pattern: str) -> int:
+    """How many quantifiers ``pattern`` has when it can only backtrack
+    polynomially: no quantified group, back reference, lookaround or other
+    ``(?`` construct (whose cost can grow exponentially); else a large number."""
+    many = len(_UNTIMED_UP_TO)
+    count, i, n = 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            if i + 1 < n and (pattern[i + 1].isdigit() or pattern[i + 1] in "gkpPX"):
+                return many  # references, properties: not worth judging
+            i += 2
+            continue
+        if c == "[":  # a class is one atom
+            i = class_end(pattern, i)
+            continue
+        if c == "(":
+            if pattern.startswith("(?", i) and not pattern.startswith("(?:", i):
+                return many
+            i += 3 if pattern.startswith("(?:", i) else 1
+            continue
+        if c == ")" and i + 1 < n and pattern[i + 1] in "*+?{":
+            return many
+        if c in "*+?{":
+            count += 1
+            if i + 1 < n and pattern[i + 1] in "?+":  # lazy or possessive: the same quantifier
+                i += 1
+        i += 1
+    return count
+
+
+def _time_limited(pat: "regex.Pattern[str]", subject: str) -> bool:
+    """Whether a search needs the regex module's time limit, which reads the
+    process's CPU clock (a system call summing every thread) twice per
+    search: more than the search itself for a local part or an address."""
+    q = _quantifiers(pat.pattern)
+    return q >= len(_UNTIMED_UP_TO) or len(subject) > _UNTIMED_UP_TO[q]
+
+
 def search(pat: "regex.Pattern[str]", subject: str, ctx: Any = None) -> "regex.Match[str] | ByteMatch | None":
     """Search ``subject``. Text that is not pure ASCII is matched byte by byte,
     as Exim does (``.`` is one byte of a UTF-8 character)."""
-    timeout = ctx.limits.regex_timeout if ctx is not None else DEFAULT_TIMEOUT
+    timeout: float | None = ctx.limits.regex_timeout if ctx is not None else DEFAULT_TIMEOUT
+    shown = pat.pattern
+    text = subject if subject.isascii() and shown.isascii() else None
+    if text is None:
+        text = _to_bytes(subject)
+        pat = _byte_pattern(shown, pat.flags)
+    if not _time_limited(pat, text):
+        timeout = None
     # Releasing the GIL costs two thread switches, more than a search of a
     # short subject (a local part, an address); long ones (headers, bodies)
     # let other threads run meanwhile.
-    concurrent = len(subject) > CONCURRENT_FROM
     try:
-        if subject.isascii() and pat.pattern.isascii():
-            return pat.search(subject, timeout=timeout, concurrent=concurrent)
-        m = _byte_pattern(pat.pattern, pat.flags).search(_to_bytes(subject), timeout=timeout,
-                                                         concurrent=concurrent)
-        return ByteMatch(m) if m is not None else None
+        m = pat.search(text, timeout=timeout, concurrent=len(text) > CONCURRENT_FROM)
+        return m if m is None or text is subject else ByteMatch(m)
     except TimeoutError:
         raise ExpansionError(
-            f'regular expression "{pat.pattern}" took more than {timeout:g}s to match (limit exceeded)'
+            f'regular expression "{shown}" took more than {timeout:g}s to match (limit exceeded)'
         ) from None
 
 

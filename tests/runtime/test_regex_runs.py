@@ -69,3 +69,42 @@ def test_short_subjects_keep_the_gil(monkeypatch: Any) -> None:
     rx.search(Spy(), "a" * 10)  # type: ignore[arg-type]
     rx.search(Spy(), "a" * (rx.CONCURRENT_FROM + 1))  # type: ignore[arg-type]
     assert seen == [False, True]
+
+
+@pytest.mark.parametrize("pattern, want", [
+    ("^[.]", 0), ("(?:^[.])|(?:^.*[@%!/|])", 1), ("^.*\\d{8,}@", 2), ("^a+?b", 1),
+    ("[*+?{]x", 0), ("\\*\\+", 0), ("(a)b*", 1),
+    ("(a|aa)+$", 3), ("(?:ab)*", 3), ("(?=a)", 3), ("(a)\\1", 3), ("\\p{L}", 3),
+])
+def test_quantifier_count(pattern: str, want: int) -> None:
+    assert min(rx._quantifiers(pattern), 3) == want
+
+
+def test_time_limit_only_where_a_search_can_be_long(monkeypatch: Any) -> None:
+    seen: list[float | None] = []
+
+    class Spy:
+        def __init__(self, pattern: str) -> None:
+            self.pattern, self.flags = pattern, 0
+
+        def search(self, subject: str, *, timeout: float | None, concurrent: bool) -> None:
+            seen.append(timeout)
+
+    rx.search(Spy("^.*[@%!/|]"), "user")  # type: ignore[arg-type]
+    rx.search(Spy("^.*[@%!/|]"), "u" * 5000)  # type: ignore[arg-type]
+    rx.search(Spy("(a|aa)+$"), "a")  # type: ignore[arg-type]
+    rx.search(Spy("^.*a.*b"), "x" * 300)  # type: ignore[arg-type]
+    assert seen == [None, rx.DEFAULT_TIMEOUT, rx.DEFAULT_TIMEOUT, rx.DEFAULT_TIMEOUT]
+
+
+def test_untimed_worst_case_stays_short() -> None:
+    """The longest subjects searched without a limit, against patterns of
+    each allowed quantifier count, in their worst case (no match)."""
+    import time
+
+    for pattern, n in (("^.*[@%!/|]", 0), (".*[@%!/|]", 1), (".*a.*[@]", 2)):
+        pat = rx.compile_regex(pattern)
+        subject = "a" * rx._UNTIMED_UP_TO[rx._quantifiers(pat.pattern)]
+        start = time.process_time()
+        assert rx.search(pat, subject) is None
+        assert time.process_time() - start < 1.0, (pattern, n)
