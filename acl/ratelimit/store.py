@@ -9,6 +9,7 @@ import sqlite3
 import struct
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Protocol, TypeVar
 
@@ -93,7 +94,7 @@ class SqliteStore:
         self._local = threading.local()
         self._lock = threading.Lock()  # the table of connections below
         self._conns: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
+        _OPEN.add(self)
         try:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             db = self._connect()
@@ -115,12 +116,13 @@ class SqliteStore:
         self._local.db = db
         return db
 
+    def _forked(self) -> None:
+        """In a child of a fork: the parent's connections are not ours to use
+        (nor to close)."""
+        self._local, self._lock, self._conns = threading.local(), threading.Lock(), []
+
     @property
     def _db(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # a child of a fork: the parent's are not ours
-            self._pid, self._local = os.getpid(), threading.local()
-            with self._lock:
-                self._conns = []
         db = getattr(self._local, "db", None)
         if db is None:
             try:
@@ -179,6 +181,10 @@ class SqliteStore:
         for db in conns:
             db.close()
         self._local = threading.local()
+
+
+_OPEN: "weakref.WeakSet[SqliteStore]" = weakref.WeakSet()
+os.register_at_fork(after_in_child=lambda: [store._forked() for store in list(_OPEN)])
 
 
 def _set_wal(db: sqlite3.Connection) -> None:
