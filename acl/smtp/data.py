@@ -434,7 +434,8 @@ async def store(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> bool:
 
 def arrival_fields(smtp: "EximSMTP", size: int) -> str:
     """The ``<=`` line after the sender, in receive.c's order: H= P= X= CV=
-    SNI= PRX= K S= DKIM= id= T= from for (each as log_selector asks)."""
+    SNI= A= PRDR PRX= K S= DKIM= id= T= from for (each as log_selector asks)."""
+    from acl.auth import log_field
     from acl.dkim import overall_domain
     from acl.engine.modifiers import printing
     from acl.proxy import prx_field
@@ -449,6 +450,7 @@ def arrival_fields(smtp: "EximSMTP", size: int) -> str:
             out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
         if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
             out += " SNI=" + printing(str(v["tls_in_sni"]))
+    out += log_field(ctx)  # A= comes after the TLS fields (receive.c)
     if smtp.prdr_reply is not None:
         out += " PRDR"
     out += prx_field(ctx) + (" K" if smtp.chunked else "") + f" S={size}"

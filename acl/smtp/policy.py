@@ -17,7 +17,8 @@ from acl.smtp.options import option
 
 LogSink = Callable[[str], None]
 _CONNECTION_CONTROLS = frozenset({"no_multiline_responses", "no_pipelining", "enforce_sync",
-                                  "no_enforce_sync", "no_delay_flush", "no_callout_flush"})
+                                  "no_enforce_sync", "no_delay_flush", "no_callout_flush",
+                                  "allow_auth_unadvertised"})
 
 
 @dataclass

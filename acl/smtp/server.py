@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from aiosmtpd.smtp import SMTP
 
+import acl.auth
 from acl.engine import Result
 from acl.engine.messages import accept_reply, reply_lines
 from acl.errors import AclError
@@ -201,6 +202,13 @@ class EximSMTP(SMTP):
             return self.policy.run(where)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.acl_executor, self.policy.run, where)
+
+    async def with_acl(self, step: Callable[[], Any]) -> Any:
+        """A step that may run an ACL inside it (AUTH, MAIL's AUTH=): where
+        run_phase would use a worker thread, the whole step goes there."""
+        if self.acl_executor is None:
+            return step()
+        return await asyncio.get_running_loop().run_in_executor(self.acl_executor, step)
 
     async def store_message(self, verdict: Any, body: bytes | str) -> bool:
         """Called after the DATA decision and before any 250: a server puts the
@@ -416,6 +424,8 @@ class EximSMTP(SMTP):
                 await self.unknown()
                 continue
             name, has_arg, is_mail = cmd
+            if name == "auth":  # only the first AUTH (per connection or TLS) is free
+                is_mail = acl.auth.counts_as_mail_command(self.ctx)
             arg = text[len(name):].lstrip(" \t\r\n\v\f")
             self.v["smtp_command_argument"] = TaintedStr(arg)
             self.arg = arg
@@ -533,6 +543,7 @@ class EximSMTP(SMTP):
         self.rcpt_count = 0
         self.toomany = False
         self.policy.reset_message()
+        acl.auth.reset_message(self.ctx)
         new_message(self.ctx)  # and every named-list result cached for the message
         for name in ("prdr_requested", "dsn_ret", "dsn_envid"):
             self.v.pop(name, None)
@@ -606,9 +617,11 @@ class EximSMTP(SMTP):
         if esmtp:
             lines += [f"{code} {x}" for x in self.extensions()]
             lines = [f"{line[:3]}-{line[4:]}" for line in lines[:-1]] + lines[-1:]
+        else:
+            acl.auth.helo_reset(self.ctx)
         self.esmtp = esmtp
         self.helo_seen = True
-        self.v["received_protocol"] = ("esmtp" if esmtp else "smtp") + ("s" if self.tls_active else "")
+        self.v["received_protocol"] = acl.auth.received_protocol(self.ctx, esmtp, self.tls_active)
         await self.write(lines)
         self.reset()
 
@@ -628,6 +641,10 @@ class EximSMTP(SMTP):
             self.pipelining = True
             if self.pipe_connect:
                 out.append("PIPECONNECT")
+        # Called once per accepted EHLO: it records what AUTH may use.
+        mechs = acl.auth.advertised_mechanisms(ctx.config, ctx, self.log)
+        if mechs:
+            out.append("AUTH " + " ".join(mechs))
         if host_in(ctx, "chunking_advertise_hosts"):
             out.append("CHUNKING")
             self.chunking = True
@@ -669,6 +686,14 @@ class EximSMTP(SMTP):
                     smtputf8=self.smtputf8)
             else:
                 self.params = None
+        except SyntaxFail as e:
+            await self.synprot(501, e.text)
+            return
+        # Exim handles AUTH= among the parameters, before the address.
+        if self.params is not None and self.params.auth is not None \
+                and not await self.mail_auth(self.params.auth):
+            return
+        try:
             address, has_domain = parse_address(data, True, self.literals)
         except SyntaxFail as e:
             await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
@@ -947,7 +972,46 @@ class EximSMTP(SMTP):
             await self.say("250 OK")
 
     async def cmd_auth(self, arg: str) -> None:
-        await self.synprot(503, "AUTH command used when not advertised")
+        """AUTH (docs/AUTH.md): checks and the AUTH ACL in begin_auth, then
+        the driver's 334 challenges, each answered by one whole line."""
+        ex = await self.with_acl(lambda: acl.auth.begin_auth(
+            self.ctx, self.policy.engine, arg, in_transaction=self.sender is not None,
+            allow_unadvertised=self.policy.has_control("allow_auth_unadvertised"),
+            run=lambda: self.policy.run("auth")))
+        assert self.lines is not None
+        eof = False
+        while ex.challenge is not None:  # bounded: a driver has a few prompts at most
+            await self.say(ex.challenge)
+            raw = b"" if eof else await self.lines.getline(self.line_length_limit)
+            eof = eof or not raw.endswith(b"\n")
+            text = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+            self.trace("SMTP<< ", text)
+            ex.respond(text)
+        if ex.acl_verdict is not None:
+            await self.acl_failed(self.policy.fail("auth", ex.acl_verdict, what=ex.acl_what))
+        elif ex.error is not None:
+            await self.synprot(ex.error.code, ex.error.text)
+        else:
+            await self.say(ex.reply or "")
+            for line in ex.log_lines:
+                self.log(line)
+
+    async def mail_auth(self, value: str) -> bool:
+        """MAIL's AUTH= (ESMTP only), which sets $authenticated_sender for the
+        MAIL ACL. False: the MAIL command is over (its reply was sent)."""
+        got = await self.with_acl(lambda: acl.auth.mail_auth(
+            self.ctx, self.policy.engine, value, self.arg,
+            run=lambda: self.policy.run("mailauth")))
+        for line in got.log_lines:
+            self.log(line)
+        if got.error is not None:
+            await self.synprot(got.error.code, got.error.text)
+            return False
+        if got.acl_verdict is not None:
+            await self.acl_failed(self.policy.fail("mailauth", got.acl_verdict,
+                                                   what=got.acl_what))
+            return False
+        return True
 
     async def cmd_starttls(self, arg: str) -> None:
         """The STARTTLS ACL, then the handshake: on a real socket for real
@@ -996,6 +1060,7 @@ class EximSMTP(SMTP):
                      f"(SSL_accept): {exc.message}")
             raise Drop from None
         self.tls_active = True
+        acl.auth.tls_started(self.ctx)
         self.helo_seen = self.esmtp = self.pipelining = self.chunking = False
         self.free_once = set(_FREE_ONCE)
         if self.v.pop("sender_helo_name", None) is not None:
