@@ -19,7 +19,7 @@ from acl.errors import AclError
 from acl.runtime.values import TaintedStr
 from acl.serve.deliver import Deliverer
 from acl.serve.listen import Listen, listen_addresses
-from acl.serve.mainlog import MainLog
+from acl.serve.mainlog import MainLog, MainLogHandler
 from acl.serve.protocol import ServeSMTP
 from acl.smtp.logs import message_id
 from acl.spool import Envelope, Spool
@@ -166,6 +166,7 @@ class Server:
         self.peer_override = peer_override
         self.grace = grace
         self.mainlog = MainLog(state.log_template)
+        self.log_handler = MainLogHandler(self.mainlog)
         self.spool = Spool(state.spool_directory)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
         self.servers: list[asyncio.AbstractServer] = []
@@ -198,6 +199,7 @@ class Server:
         self.stopping = asyncio.Event()
         self.spool.create()
         self.spool.tidy()
+        self.log_handler.attach()
         st = self.state
         for addr in st.listen:
             srv = await self.loop.create_server(lambda: ServeSMTP(self), addr.host, addr.port,
@@ -251,6 +253,7 @@ class Server:
         self.delivery_pool.shutdown(wait=True)
         self.acl_pool.shutdown(wait=False, cancel_futures=True)
         self.io.shutdown(wait=True)
+        self.log_handler.detach()
         self.mainlog.close()
 
     async def reload(self) -> None:

@@ -4,6 +4,7 @@ re-evaluated at each line so the file changes at midnight) or to stderr."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -58,3 +59,30 @@ class MainLog:
 
     def close(self) -> None:
         self.reopen()
+
+
+# Loggers of components that report outages themselves (the Redis store and
+# lookup): what they say goes to the main log, where operators look.
+FORWARDED_LOGGERS = ("acl.ratelimit.redis", "acl.lookups.redis")
+
+
+class MainLogHandler(logging.Handler):
+    """A logging handler writing WARNING and above to a MainLog."""
+
+    def __init__(self, mainlog: "MainLog") -> None:
+        super().__init__(logging.WARNING)
+        self.mainlog = mainlog
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.mainlog.write(record.getMessage())
+        except Exception:  # a log line must never take a session down
+            self.handleError(record)
+
+    def attach(self) -> None:
+        for name in FORWARDED_LOGGERS:
+            logging.getLogger(name).addHandler(self)
+
+    def detach(self) -> None:
+        for name in FORWARDED_LOGGERS:
+            logging.getLogger(name).removeHandler(self)
