@@ -292,10 +292,21 @@ class ServerTLS:
                 certs[name] = cert
 
 
+# OpenSSL's short names where they differ from RFC 4514's (emailAddress has none there).
+_SHORT_NAMES = {"1.2.840.113549.1.9.1": "emailAddress", "2.5.4.5": "serialNumber",
+                "2.5.4.4": "SN", "2.5.4.42": "GN", "2.5.4.12": "title"}
+
+
 def _oneline(cert: crypto.X509) -> str:
-    """OpenSSL's one-line DN (``/C=UK/CN=x``), as Exim's OpenSSL build logs it."""
-    comps = cert.get_subject().get_components()
-    return "".join(f"/{k.decode()}={v.decode('utf-8', 'replace')}" for k, v in comps)
+    """OpenSSL's one-line DN (``/C=UK/CN=x``), as Exim's OpenSSL build logs it.
+    Read through cryptography: pyOpenSSL's own name API is deprecated."""
+    out = []
+    for rdn in cert.to_cryptography().subject.rdns:
+        for attr in rdn:
+            name = _SHORT_NAMES.get(attr.oid.dotted_string) or attr.rfc4514_attribute_name
+            value = attr.value if isinstance(attr.value, str) else attr.value.decode("utf-8", "replace")
+            out.append(f"/{name}={value}")
+    return "".join(out)
 
 
 def clear(ctx: Any) -> None:
