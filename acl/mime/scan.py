@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -54,6 +55,46 @@ class MimeState:
     boundary: bytes | None = None
     encoding: bytes | None = None  # the part's Content-Transfer-Encoding
     effects: Effects = field(default_factory=Effects)
+
+
+# Conditions that read the spooled mbox file (Exim's spool_mbox() callers).
+SCANNERS = frozenset({"regex", "mime_regex", "malware", "spam"})
+_SCAN_NEEDED: dict[int, tuple[Any, bool]] = {}  # id(config) -> (weakref, answer)
+
+
+def scan_needed(config: Any) -> bool:
+    """Whether messages under ``config`` need the scan file at all: a MIME
+    ACL is set, or some ACL has a condition that scans. Exim writes the file
+    only on demand; deciding once per configuration saves the mkdir, write and
+    rmdir per message when nothing would read it. ACL text the model cannot
+    see (inline, from a file, or built by expansion) counts as scanning."""
+    if config is None:
+        return True
+    hit = _SCAN_NEEDED.get(id(config))
+    if hit is not None and hit[0]() is config:
+        return hit[1]
+    answer = _config_scans(config)
+    key = id(config)
+    _SCAN_NEEDED[key] = (weakref.ref(config, lambda _r: _SCAN_NEEDED.pop(key, None)), answer)
+    return answer
+
+
+def _config_scans(config: Any) -> bool:
+    options = getattr(config, "options", {}) or {}
+    if options.get("acl_smtp_mime") or options.get("acl_not_smtp_mime"):
+        return True
+    acls = getattr(config, "acls", {}) or {}
+    refs = [str(v) for k, v in options.items() if k.startswith("acl_") and v]
+    for acl in acls.values():
+        for st in acl.statements:
+            for c in st.conditions:
+                if c.name in SCANNERS:
+                    return True
+                if c.name == "acl" and c.value:
+                    refs.append(c.value)
+    # A reference that is not a defined ACL's name may be inline text or a file.
+    return any(r.strip() not in acls and any(m in r for m in ("$", "/", "regex", "malware", "spam"))
+               for r in refs)
 
 
 def spool_directory(ctx: Any) -> str:

@@ -288,10 +288,14 @@ async def decide(smtp: "EximSMTP", msg: Received, body: bytes, verdict: Verdict 
 async def run_mime(smtp: "EximSMTP", msg: Received) -> Verdict | None:
     """The MIME ACL (docs/MIME.md), after DKIM and before PRDR and the DATA
     ACL: its verdict when it rejects or discards, else None. Called even
-    without a MIME ACL: it spools the file the DATA ACL's regex scans."""
+    without a MIME ACL: it spools the file the DATA ACL's regex scans, but
+    only when the configuration has something that reads it."""
     import acl.mime
+    from acl.mime.scan import scan_needed
 
     policy, ctx = smtp.policy, smtp.ctx
+    if not scan_needed(policy.engine.config):
+        return None
 
     def work() -> Verdict | None:
         return acl.mime.run_mime_acl(policy.engine, ctx, bytes(msg.data),
@@ -303,10 +307,7 @@ async def run_mime(smtp: "EximSMTP", msg: Received) -> Verdict | None:
         import asyncio
 
         verdict = await asyncio.get_running_loop().run_in_executor(smtp.acl_executor, work)
-    apply_header_changes(smtp)
-    if verdict is None or verdict.result == Result.OK:
-        return None
-    return verdict
+    return finish(smtp, verdict)
 
 
 async def verify_dkim(smtp: "EximSMTP", msg: Received) -> Verdict | None:
@@ -315,6 +316,13 @@ async def verify_dkim(smtp: "EximSMTP", msg: Received) -> Verdict | None:
     import acl.dkim
 
     policy, ctx = smtp.policy, smtp.ctx
+    if not signed(msg) and (not policy.acl_option("dkim")
+                            or ctx.option("dkim_verify_signers") is None):
+        # Nothing to verify, and the DKIM ACL could only run for signers an
+        # explicit dkim_verify_signers names: the unsigned state, in the loop.
+        acl.dkim.verify_message(ctx, b"", controls=policy.controls)
+        return finish(smtp, acl.dkim.run_dkim_acl(policy.engine, ctx, [],
+                                                  run=lambda: policy.run("dkim")))
     raw = bytes(msg.data).replace(b"\n", b"\r\n")
 
     def work() -> Verdict | None:
@@ -329,10 +337,25 @@ async def verify_dkim(smtp: "EximSMTP", msg: Received) -> Verdict | None:
         import asyncio
 
         verdict = await asyncio.get_running_loop().run_in_executor(smtp.acl_executor, work)
+    return finish(smtp, verdict)
+
+
+def finish(smtp: "EximSMTP", verdict: Verdict | None) -> Verdict | None:
+    """After the DKIM or MIME ACL: its header changes join the message; its
+    verdict is kept only when it rejects or discards."""
     apply_header_changes(smtp)
     if verdict is None or verdict.result == Result.OK:
         return None
     return verdict
+
+
+def signed(msg: Received) -> bool:
+    """Whether the header section may hold a DKIM-Signature: (a cheap test
+    that can only err towards yes: the name anywhere before the blank line)."""
+    data = msg.data
+    end = msg.header_end if msg.header_end >= 0 else data.find(b"\n\n")
+    head = data if end < 0 else data[:end]
+    return b"dkim-signature" in head.lower()
 
 
 def _split(text: str) -> tuple[str, str]:

@@ -112,17 +112,25 @@ class Spool:
 
     def store(self, env: Envelope, message: bytes) -> None:
         """Commit one message: -D then -H into input/ (the -H rename is the
-        commit point), the directory fsynced. Raises SpoolError."""
+        commit point), the directory fsynced. Raises SpoolError (also when
+        the id is taken)."""
         tmp_d, tmp_h = self.tmp / f"{env.id}-D", self.tmp / f"{env.id}-H"
+        final_d = self.path(env.id, "D")
+        linked = False
         try:
-            if self.exists(env.id):
-                raise FileExistsError(env.id)
             write_file(tmp_d, message)
             write_file(tmp_h, env.to_json())
-            os.rename(tmp_d, self.path(env.id, "D"))
+            # The -D link fails (EEXIST) when the id is taken, where a rename
+            # would replace the other message: the guard, without stat calls.
+            os.link(tmp_d, final_d)
+            linked = True
+            os.unlink(tmp_d)
             os.rename(tmp_h, self.path(env.id, "H"))
+            linked = False  # committed: -D belongs to the message now
             fsync_dir(self.input)
         except OSError as e:
+            if linked:  # ours, never committed
+                final_d.unlink(missing_ok=True)
             for p in (tmp_d, tmp_h):
                 try:
                     p.unlink()
