@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from acl.errors import AclError
 from acl.expansion import nodes as N
 from acl.lint.base import Diagnostic, diag, parsed, values, walk, where
+from acl.runtime.regex import class_end
 
 _QUANT = re.compile(r"(?:[*+]|\{\d*,\d*\})\??")
 
@@ -22,14 +23,7 @@ def _groups(p: str) -> Iterator[tuple[str, int]]:
             i += 2
             continue
         if c == "[":  # skip a character class
-            j = i + 1
-            if j < n and p[j] == "^":
-                j += 1
-            if j < n and p[j] == "]":
-                j += 1
-            while j < n and p[j] != "]":
-                j += 2 if p[j] == "\\" else 1
-            i = j + 1
+            i = class_end(p, i)
             continue
         if c == "(":
             stack.append(i)
