@@ -131,13 +131,8 @@ def parse_args(argv: list[str]) -> Options:
             o.allow_run = True
             i += 1
             continue
-        if a.startswith("-D") and a != "-D":  # Exim's attached form -DNAME=VALUE
-            name, _, value = a[2:].partition("=")
-            o.defines[name] = value
-            i += 1
-            continue
-        if a.startswith("-C") and a != "-C":
-            o.config = a[2:]
+        if (attached := attached_option(a)) is not None:
+            _apply(o, *attached)
             i += 1
             continue
         if a in _WITH_VALUE or a in _SIMPLE:
@@ -159,13 +154,26 @@ def parse_args(argv: list[str]) -> Options:
     return o
 
 
+def attached_option(arg: str) -> tuple[str, str] | None:
+    """Exim's attached forms ``-DNAME=VALUE`` and ``-CFILE`` as (option, value);
+    None for any other argument. Shared by every ``acl`` subcommand."""
+    if arg[:2] in ("-D", "-C") and len(arg) > 2:
+        return arg[:2], arg[2:]
+    return None
+
+
+def add_define(defines: dict[str, str], text: str) -> None:
+    """One ``-D NAME=VALUE`` (``-D NAME`` defines it empty)."""
+    name, _, value = text.partition("=")
+    defines[name] = value
+
+
 def _apply(o: Options, opt: str, v: str) -> None:
     t = TaintedStr
     if opt in ("-C", "--config"):
         o.config = v
     elif opt == "-D":
-        name, _, value = v.partition("=")
-        o.defines[name] = value
+        add_define(o.defines, v)
     elif opt == "-f":
         o.sender = sender_option(v)
     elif opt in ("-bem", "--message"):

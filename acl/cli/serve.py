@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from acl.cli.context_options import add_define, attached_option
 from acl.errors import AclError, ConfigError
 
 USAGE = """usage: acl serve [-C FILE] [-D NAME=VALUE]... [--listen ADDR:PORT]...
@@ -52,15 +53,11 @@ def parse(argv: list[str]) -> Options:
         if a == "--foreground":
             o.foreground = True
             continue
-        if a.startswith("-D") and a != "-D":
-            name, _, value = a[2:].partition("=")
-            o.defines[name] = value
-            continue
-        if a.startswith("-C") and a != "-C":
-            o.config = a[2:]
-            continue
+        attached = attached_option(a)
         name, eq, inline = a.partition("=")
-        if eq and name in ("--listen", "--config", "--state-dir", "--grace"):
+        if attached is not None:
+            a, value = attached
+        elif eq and name in ("--listen", "--config", "--state-dir", "--grace"):
             a, value = name, inline
         elif a in ("-C", "--config", "-D", "--listen", "--state-dir", "--grace"):
             value = next(it, None)
@@ -74,8 +71,7 @@ def parse(argv: list[str]) -> Options:
         if a in ("-C", "--config"):
             o.config = value
         elif a == "-D":
-            n, _, v = value.partition("=")
-            o.defines[n] = v
+            add_define(o.defines, value)
         elif a == "--listen":
             o.listen.append(value)
         elif a == "--state-dir":

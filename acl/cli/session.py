@@ -48,7 +48,7 @@ class SessionOptions:
 
 
 def parse_args(argv: list[str]) -> SessionOptions:
-    from acl.cli.context_options import Abandoned, _host, dns_server_arg
+    from acl.cli.context_options import Abandoned, _host, add_define, attached_option, dns_server_arg
 
     o = SessionOptions()
     i = 0
@@ -60,17 +60,11 @@ def parse_args(argv: list[str]) -> SessionOptions:
             o.trace = True
             i += 1
             continue
-        if a.startswith("-D") and a != "-D":
-            name, _, value = a[2:].partition("=")
-            o.defines[name] = value
-            i += 1
-            continue
-        if a.startswith("-C") and a != "-C":
-            o.config = a[2:]
-            i += 1
-            continue
+        attached = attached_option(a)
         name, eq, inline = a.partition("=")
-        if eq and name in ("--host", "--config", "--dns-server"):
+        if attached is not None:
+            (a, value), i = attached, i + 1
+        elif eq and name in ("--host", "--config", "--dns-server"):
             a, value, i = name, inline, i + 1
         elif a in ("-C", "--config", "--host", "-bh", "-D", "-oMi", "-oMs", "--dns-server"):
             if i + 1 >= len(argv):
@@ -87,8 +81,7 @@ def parse_args(argv: list[str]) -> SessionOptions:
                 raise UsageError(e.message) from None
             o.host = _bh_form(o.host)
         elif a == "-D":
-            n, _, val = value.partition("=")
-            o.defines[n] = val
+            add_define(o.defines, value)
         elif a == "-oMi":
             o.interface = _host(value)
         elif a == "-oMs":
