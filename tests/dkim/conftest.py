@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.dnsserver import MISSING, NSD, DnsServer, dns_server  # noqa: F401  (fixture for these tests)
+from tests.dnsserver import DnsServer, dns_server, serving  # noqa: F401  (fixture for these tests)
 
 GOLDENS = Path(__file__).resolve().parent / "goldens.json"
 
@@ -20,7 +20,4 @@ def goldens() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def golden_server() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
-    with DnsServer(goldens()["zones"], broken=("broken.test",)) as srv:
-        yield srv
+    yield from serving(goldens()["zones"])

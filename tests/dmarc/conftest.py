@@ -6,19 +6,16 @@ from typing import Iterator
 
 import pytest
 
-from tests.dnsserver import MISSING, NSD, DnsServer
+from tests.dnsserver import DnsServer, serving
 from tests.dmarc.zones import BROKEN, ZONES
 
 
 @pytest.fixture(scope="module")
 def dmarc_dns() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
     from acl.dns import clear_cache
 
     clear_cache()
-    with DnsServer(ZONES, broken=BROKEN) as srv:
-        yield srv
+    yield from serving(ZONES, BROKEN)
     clear_cache()
 
 

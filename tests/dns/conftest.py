@@ -7,12 +7,9 @@ from typing import Iterator
 import pytest
 
 from tests.dns.zones import BROKEN, ZONES
-from tests.dnsserver import MISSING, NSD, DnsServer, dns_server  # noqa: F401  (fixture for these tests)
+from tests.dnsserver import DnsServer, dns_server, serving  # noqa: F401  (fixture for these tests)
 
 
 @pytest.fixture(scope="module")
 def zones_server() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
-    with DnsServer(ZONES, broken=BROKEN) as srv:
-        yield srv
+    yield from serving(ZONES, BROKEN)

@@ -9,15 +9,12 @@ import pytest
 
 from acl.dns import ENV_SERVER, clear_cache
 from tests.dnslists.zones import BROKEN, ZONES
-from tests.dnsserver import MISSING, NSD, DnsServer, dns_server  # noqa: F401  (fixture for these tests)
+from tests.dnsserver import DnsServer, dns_server, serving  # noqa: F401  (fixture for these tests)
 
 
 @pytest.fixture(scope="module")
 def zones_server() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
-    with DnsServer(ZONES, broken=BROKEN) as srv:
-        yield srv
+    yield from serving(ZONES, BROKEN)
 
 
 @pytest.fixture

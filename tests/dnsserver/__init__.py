@@ -171,6 +171,15 @@ class DnsServer:
         self.stop()
 
 
+def serving(zones: Mapping[str, str], broken: tuple[str, ...] = ("broken.test",)) -> Iterator[DnsServer]:
+    """The body of a module-scoped fixture (``yield from serving(ZONES, BROKEN)``):
+    skips when NSD is missing, else yields a running server and stops it after."""
+    if NSD is None:
+        pytest.skip(MISSING)
+    with DnsServer(zones, broken=broken) as srv:
+        yield srv
+
+
 @pytest.fixture
 def dns_server() -> Iterator[Callable[..., DnsServer]]:
     """A factory: ``dns_server(zones, broken=(...))`` starts NSD and returns it;

@@ -10,16 +10,13 @@ from acl.config import parse_config_text
 from acl.dns import use_server
 from acl.engine import Engine, Verdict
 from acl.runtime.context import ExpansionContext
-from tests.dnsserver import MISSING, NSD, DnsServer
+from tests.dnsserver import DnsServer, serving
 from tests.spf.zones import BROKEN, ZONES
 
 
 @pytest.fixture(scope="module")
 def spf_server() -> Iterator[DnsServer]:
-    if NSD is None:
-        pytest.skip(MISSING)
-    with DnsServer(ZONES, broken=BROKEN) as srv:
-        yield srv
+    yield from serving(ZONES, BROKEN)
 
 
 def session_ctx(srv: DnsServer, ip: str, helo: str | None, sender: str) -> ExpansionContext:
