@@ -1,43 +1,30 @@
 """The ``acl`` command (a click group) and ``acl-check``.
 
-``acl expand`` takes Exim's own flags (``-oMa``, ``-bem``, ``-DNAME=V`` ...), which
-click cannot describe, so it parses its arguments itself; ``main`` also sends it
-there before importing click, to keep start-up fast."""
+Every subcommand takes Exim's own flags (``-oMa``, ``-bem``, ``-DNAME=V`` ...),
+which click cannot describe, so each parses its arguments itself; ``main``
+dispatches to it before importing click, to keep start-up fast, and click only
+lists the subcommands for ``acl --help``."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any, NoReturn
 
-
-def _expand(args: list[str]) -> NoReturn:
-    from acl.cli.expand import main as expand_main
-
-    sys.exit(expand_main(args))
-
-
-def _check(args: list[str], prog: str) -> NoReturn:
-    from acl.cli.check import main as check_main_
-
-    sys.exit(check_main_(args, prog=prog))
+# name: (module, entry point, keyword arguments, one line for `acl --help`)
+SUBCOMMANDS: dict[str, tuple[str, str, dict[str, str], str]] = {
+    "expand": ("acl.cli.expand", "main", {}, "Expand strings as `exim -be` does (acl expand --help)."),
+    "check": ("acl.cli.check", "main", {"prog": "acl check"}, "Check a configuration (acl check --help)."),
+    "session": ("acl.cli.session", "main", {}, "An SMTP session as `exim -bh` runs it (acl session --help)."),
+    "serve": ("acl.cli.serve", "serve_main", {}, "Run the SMTP server (acl serve --help)."),
+    "queue": ("acl.cli.serve", "queue_main", {}, "List or remove spooled messages (acl queue --help)."),
+}
 
 
-def _session(args: list[str]) -> NoReturn:
-    from acl.cli.session import main as session_main
-
-    sys.exit(session_main(args))
-
-
-def _serve(args: list[str]) -> NoReturn:
-    from acl.cli.serve import serve_main
-
-    sys.exit(serve_main(args))
-
-
-def _queue(args: list[str]) -> NoReturn:
-    from acl.cli.serve import queue_main
-
-    sys.exit(queue_main(args))
+def _run(name: str, args: list[str], **override: str) -> NoReturn:
+    module, entry, kwargs, _ = SUBCOMMANDS[name]
+    func = getattr(importlib.import_module(module), entry)
+    sys.exit(func(args, **{**kwargs, **override}))
 
 
 def _group() -> Any:
@@ -50,48 +37,21 @@ def _group() -> Any:
     def cli() -> None:
         pass
 
-    @cli.command(context_settings=passthrough, help="Expand strings as `exim -be` does (acl expand --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def expand(args: tuple[str, ...]) -> None:
-        _expand(list(args))
+    for name, (_, _, _, help_text) in SUBCOMMANDS.items():
+        def command(args: tuple[str, ...], _name: str = name) -> None:
+            _run(_name, list(args))
 
-    @cli.command(context_settings=passthrough, help="Check a configuration (acl check --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def check(args: tuple[str, ...]) -> None:
-        _check(list(args), "acl check")
-
-    @cli.command(context_settings=passthrough, help="An SMTP session as `exim -bh` runs it (acl session --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def session(args: tuple[str, ...]) -> None:
-        _session(list(args))
-
-    @cli.command(context_settings=passthrough, help="Run the SMTP server (acl serve --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def serve(args: tuple[str, ...]) -> None:
-        _serve(list(args))
-
-    @cli.command(context_settings=passthrough, help="List or remove spooled messages (acl queue --help).")
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def queue(args: tuple[str, ...]) -> None:
-        _queue(list(args))
-
+        cli.command(name=name, context_settings=passthrough, help=help_text)(
+            click.argument("args", nargs=-1, type=click.UNPROCESSED)(command))
     return cli
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["expand"]:
-        _expand(args[1:])
-    if args[:1] == ["check"]:
-        _check(args[1:], "acl check")
-    if args[:1] == ["session"]:
-        _session(args[1:])
-    if args[:1] == ["serve"]:
-        _serve(args[1:])
-    if args[:1] == ["queue"]:
-        _queue(args[1:])
+    if args[:1] and args[0] in SUBCOMMANDS:
+        _run(args[0], args[1:])
     _group().main(args=args, prog_name="acl")
 
 
 def check_main(argv: list[str] | None = None) -> None:
-    _check(sys.argv[1:] if argv is None else argv, "acl-check")
+    _run("check", sys.argv[1:] if argv is None else argv, prog="acl-check")
