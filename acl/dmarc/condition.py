@@ -152,5 +152,3 @@ def dmarc_status(frame: Any, cb: Any, arg: str) -> Result:
     out = process(ctx, frame.state.effects.logs)
     return matches(frame, out.status, arg)
 
-
-state.install()

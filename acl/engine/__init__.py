@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from acl.config.model import Config
-from acl.engine import ratelimit
+from acl.engine import hooks, ratelimit
 from acl.engine.evaluate import Interpreter, RunState, UnsupportedError
 from acl.engine.messages import accept_reply, failure_reply, split_message
 from acl.engine.verdict import Control, Effects, HeaderAdd, LogLine, Result, Verdict
@@ -36,7 +36,7 @@ _DISCARD_OK = frozenset({"mail", "rcpt", "data", "not_smtp", "mime", "not_smtp_m
 
 
 _MESSAGE_VARIABLES = ("sender_rate", "sender_rate_limit", "sender_rate_period")
-_MESSAGE_EXTRA = ("acl_added_headers", "acl_removed_headers", "acl_warn_logged")
+_MESSAGE_EXTRA = ("acl_added_headers", "acl_removed_headers", "acl_warn_logged", hooks.MESSAGE_CONTROLS)
 
 
 def _drop_vars(ctx: Any, prefix: str) -> None:
@@ -116,6 +116,7 @@ class Engine:
         for key in _MESSAGE_EXTRA:
             ctx.extra.pop(key, None)
         ratelimit.new_message(ctx)
+        hooks.new_message(ctx)
 
     def begin_command(self, ctx: Any) -> None:
         """A new SMTP command: rates remembered per command (per_cmd,

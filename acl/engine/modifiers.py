@@ -10,6 +10,7 @@ from typing import Any
 from acl.config.model import Condition
 from acl.engine import controls
 from acl.engine.evaluate import CondError, Frame, RunState
+from acl.engine.hooks import MESSAGE_CONTROLS
 from acl.engine.messages import WHERE_NAMES
 from acl.engine.verdict import HeaderAdd, LogLine, Result
 from acl.runtime.lists import iter_list, list_separator
@@ -96,7 +97,9 @@ def control(frame: Frame, cb: Condition, arg: str) -> Result:
 
 
 def _apply_control(ctx: Any, name: str) -> None:
-    """Controls that change what later conditions in the same ACL see."""
+    """Controls that change what later conditions in the same ACL see; every
+    control obeyed is remembered for the message (acl.engine.hooks)."""
+    ctx.extra.setdefault(MESSAGE_CONTROLS, set()).add(name)
     if name == "caseful_local_part" and "acl_caseful_local_part" in ctx.extra:
         ctx.variables["local_part"] = ctx.extra["acl_caseful_local_part"]
     elif name == "caselower_local_part" and "local_part" in ctx.variables:
