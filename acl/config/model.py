@@ -92,3 +92,6 @@ class Config:
     sections: dict[str, list[Any]] = field(default_factory=dict)
     macros: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # Facts modules derive from the configuration once (e.g. whether any ACL
+    # scans messages), memoised here so no per-message path recomputes them.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -59,7 +58,6 @@ class MimeState:
 
 # Conditions that read the spooled mbox file (Exim's spool_mbox() callers).
 SCANNERS = frozenset({"regex", "mime_regex", "malware", "spam"})
-_SCAN_NEEDED: dict[int, tuple[Any, bool]] = {}  # id(config) -> (weakref, answer)
 
 
 def scan_needed(config: Any) -> bool:
@@ -70,13 +68,12 @@ def scan_needed(config: Any) -> bool:
     see (inline, from a file, or built by expansion) counts as scanning."""
     if config is None:
         return True
-    hit = _SCAN_NEEDED.get(id(config))
-    if hit is not None and hit[0]() is config:
-        return hit[1]
-    answer = _config_scans(config)
-    key = id(config)
-    _SCAN_NEEDED[key] = (weakref.ref(config, lambda _r: _SCAN_NEEDED.pop(key, None)), answer)
-    return answer
+    derived = getattr(config, "derived", None)
+    if derived is None:  # not a loaded Config (a test double): no memo
+        return _config_scans(config)
+    if "mime.scan_needed" not in derived:
+        derived["mime.scan_needed"] = _config_scans(config)
+    return bool(derived["mime.scan_needed"])
 
 
 def _config_scans(config: Any) -> bool:
