@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 from acl.ratelimit.spec import (PER_ADDR, PER_ALLRCPTS, PER_BYTE, PER_CONN, PER_MAIL,
                                 PER_RCPT, RateLimitError, RateLimitSpec)
@@ -151,6 +152,19 @@ def compute(old: RateRecord | None, *, now: float, period: float, limit: float,
     return rec
 
 
+def updater(*, now: float, period: float, limit: float, count: float, unique: str | None,
+            readonly: bool, strict: bool, leaky: bool
+            ) -> Callable[[RateRecord | None], tuple[RateRecord | None, float]]:
+    """The read-modify-write of one check, for Store.update: the new rate, and
+    the record to store (strict: always; leaky: only while under the limit)."""
+    def update(old: RateRecord | None) -> tuple[RateRecord | None, float]:
+        rec = compute(old, now=now, period=period, limit=limit, count=count, unique=unique,
+                      readonly=readonly)
+        return (rec if (rec.rate < limit and leaky) or strict else None), rec.rate
+
+    return update
+
+
 class RateLimiter:
     """One SMTP session's (or non-SMTP message's) rate limiter. Like Exim it
     remembers computed rates per key: per connection for per_conn, per message
@@ -168,6 +182,13 @@ class RateLimiter:
     def begin_message(self) -> None:
         self._trees["mail"].clear()
 
+    def _rate(self, plan: _Plan, spec: RateLimitSpec, now: float) -> float:
+        """The store's decision for one planned check (a subclass may have the
+        store decide in one step, as the Redis store does)."""
+        return self.store.update(plan.key, updater(
+            now=now, period=spec.period, limit=spec.limit, count=plan.count, unique=plan.unique,
+            readonly=plan.readonly, strict=plan.strict, leaky=plan.leaky))
+
     def check(self, spec: RateLimitSpec, key: str | None, now: float, *, where: str,
               message_size: int = -1, recipient: str | None = None,
               recipients_count: int = 0) -> RateLimitResult:
@@ -179,13 +200,6 @@ class RateLimiter:
         tree = self._trees[plan.tree]
         rate = tree.get(plan.key)
         if rate is None:
-            def update(old: RateRecord | None) -> tuple[RateRecord | None, float]:
-                rec = compute(old, now=now, period=spec.period, limit=spec.limit,
-                              count=plan.count, unique=plan.unique, readonly=plan.readonly)
-                under = rec.rate < spec.limit
-                return (rec if (under and plan.leaky) or plan.strict else None), rec.rate
-
-            rate = self.store.update(plan.key, update)
-            tree[plan.key] = rate
+            rate = tree[plan.key] = self._rate(plan, spec, now)
         return RateLimitResult(not rate < spec.limit, f"{rate:.1f}", spec.limit_text,
                                spec.period_text, rate, plan.key)

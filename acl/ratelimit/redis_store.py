@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from acl.lookups.base import Defer
 from acl.lookups.redis import Server, command, parse_server
-from acl.ratelimit.algorithm import RateLimiter, RateLimitResult, _bloom_size, _plan, compute
+from acl.ratelimit.algorithm import RateLimiter, _bloom_size, _Plan, updater
 from acl.ratelimit.spec import RateLimitDefer, RateLimitSpec
 from acl.ratelimit.store import RateRecord, Store, Updater
 from acl.runtime.lists import iter_list
@@ -248,11 +248,8 @@ class RedisStore:
         else:
             args += [str(_bloom_size(limit))] + [str(h) for h in bloom_hashes(unique)]
 
-        def local(old: RateRecord | None) -> tuple[RateRecord | None, float]:
-            rec = compute(old, now=now, period=period, limit=limit, count=count, unique=unique,
-                          readonly=readonly)
-            return (rec if (rec.rate < limit and leaky) or strict else None), rec.rate
-
+        local = updater(now=now, period=period, limit=limit, count=count, unique=unique,
+                        readonly=readonly, strict=strict, leaky=leaky)
         return self._run(  # type: ignore[no-any-return]
             lambda: float(self._script(DECIDE, [self._key(key)], args)),
             lambda: self.fallback.update(key, local))  # type: ignore[union-attr]
@@ -263,19 +260,10 @@ class RedisRateLimiter(RateLimiter):
 
     store: RedisStore
 
-    def check(self, spec: RateLimitSpec, key: str | None, now: float, *, where: str,
-              message_size: int = -1, recipient: str | None = None,
-              recipients_count: int = 0) -> RateLimitResult:
-        plan = _plan(spec, key, where, message_size, recipient, recipients_count)
-        tree = self._trees[plan.tree]
-        rate = tree.get(plan.key)
-        if rate is None:
-            rate = self.store.decide(plan.key, now=now, period=spec.period, limit=spec.limit,
-                                     count=plan.count, unique=plan.unique, readonly=plan.readonly,
-                                     strict=plan.strict, leaky=plan.leaky)
-            tree[plan.key] = rate
-        return RateLimitResult(not rate < spec.limit, f"{rate:.1f}", spec.limit_text,
-                               spec.period_text, rate, plan.key)
+    def _rate(self, plan: _Plan, spec: RateLimitSpec, now: float) -> float:
+        return self.store.decide(plan.key, now=now, period=spec.period, limit=spec.limit,
+                                 count=plan.count, unique=plan.unique, readonly=plan.readonly,
+                                 strict=plan.strict, leaky=plan.leaky)
 
 
 # ---- selection from the configuration -----------------------------------
