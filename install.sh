@@ -18,4 +18,19 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
-PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# pip itself, where the machine's python3 comes without it.
+if ! python3 -m pip --version >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+fi
+
+# The README's commands run `python3` itself (python3 -m acl, python3 -m pytest),
+# so the package goes into that interpreter. A Debian system Python outside any
+# virtualenv is marked externally managed (PEP 668): say so explicitly there.
+PIP_EXTRA=""
+if python3 -c 'import os, sys, sysconfig; sys.exit(not (sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))))'; then
+    PIP_EXTRA="--break-system-packages"
+fi
+PIP_ROOT_USER_ACTION=ignore python3 -m pip install -q --disable-pip-version-check $PIP_EXTRA -e '.[test]'
