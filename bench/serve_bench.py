@@ -161,6 +161,22 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in fields[11:15]) / TICK
 
 
+def thread_cpu(pid: int) -> dict[str, tuple[float, float]]:
+    """(user, system) CPU seconds by thread name, threads of one name summed
+    (spool_0..spool_3 count as ``spool``)."""
+    out: dict[str, tuple[float, float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            head, rest = task.joinpath("stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        name = head.split("(", 1)[1].rstrip("0123456789_")
+        f = rest.split()
+        u, s = out.get(name, (0.0, 0.0))
+        out[name] = (u + int(f[11]) / TICK, s + int(f[12]) / TICK)
+    return out
+
+
 def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -318,7 +334,12 @@ def bare_aiosmtpd(port: int, base: Path) -> None:
             await srv.serve_forever()
 
     try:
-        asyncio.run(serve())
+        import uvloop  # the event loop acl serve uses too, when installed
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    try:
+        runner(serve())
     except KeyboardInterrupt:
         pass
 
@@ -332,6 +353,7 @@ class Point:
     result: Result
     cpu: float  # server CPU seconds during the run
     client_cpu: float
+    threads: dict[str, tuple[float, float]] | None = None  # by thread name, with --threads
 
     @property
     def rate(self) -> float:
@@ -351,17 +373,36 @@ def self_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def measure(srv: Server, concurrency: int, seconds: float, wl: Workload) -> Point:
+def measure(srv: Server, concurrency: int, seconds: float, wl: Workload, threads: bool = False) -> Point:
+    t0 = thread_cpu(srv.proc.pid) if threads else None
     cpu0, c0 = cpu_seconds(srv.proc.pid), self_cpu()
     result = asyncio.run(run_load("127.0.0.1", srv.port, concurrency, 10**6, seconds, wl))
     time.sleep(0.3)  # Exim's daemon reaps its last children
-    return Point(srv.name, concurrency, result, cpu_seconds(srv.proc.pid) - cpu0, self_cpu() - c0)
+    p = Point(srv.name, concurrency, result, cpu_seconds(srv.proc.pid) - cpu0, self_cpu() - c0)
+    if t0 is not None:
+        t1 = thread_cpu(srv.proc.pid)
+        p.threads = {k: (u - t0.get(k, (0, 0))[0], s - t0.get(k, (0, 0))[1]) for k, (u, s) in t1.items()}
+    return p
 
 
-def bench_server(srv: Server, levels: list[int], seconds: float, wl: Workload) -> list[Point]:
+def thread_table(points: list[Point]) -> str:
+    """ms of CPU per message, user+system, by thread name."""
+    out = []
+    for p in points:
+        if not p.threads or not p.result.messages:
+            continue
+        per = sorted(p.threads.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+        cells = ", ".join(f"{k} {1000 * u / p.result.messages:.2f}u+{1000 * s / p.result.messages:.2f}s"
+                          for k, (u, s) in per if u + s > 0)
+        out.append(f"{p.server} c={p.concurrency}: {cells}")
+    return "CPU ms per message by thread (user+system):\n" + "\n".join(out) if out else ""
+
+
+def bench_server(srv: Server, levels: list[int], seconds: float, wl: Workload,
+                 threads: bool = False) -> list[Point]:
     asyncio.run(run_load("127.0.0.1", srv.port, 2, 20, seconds, wl))  # warm-up
     before = srv.spooled()
-    points = [measure(srv, c, seconds, wl) for c in levels]
+    points = [measure(srv, c, seconds, wl, threads and srv.name == "acl serve") for c in levels]
     acked = sum(p.result.messages for p in points)
     got = srv.spooled() - before
     print(f"  {srv.name}: {acked} messages acknowledged, {got} in its spool"
@@ -450,7 +491,7 @@ def run(a: argparse.Namespace) -> int:
             print(f"running {srv.name} on port {srv.port}", flush=True)
             spy = start_py_spy(srv, Path(a.py_spy)) if a.py_spy and name == "acl" else None
             try:
-                points += bench_server(srv, levels, a.seconds, wl)
+                points += bench_server(srv, levels, a.seconds, wl, a.threads)
             finally:
                 if spy is not None:
                     spy.send_signal(signal.SIGINT)
@@ -462,6 +503,8 @@ def run(a: argparse.Namespace) -> int:
                       "benchmark's DNS", flush=True)
         print()
         print(table(points))
+        if a.threads:
+            print("\n" + thread_table(points))
         if a.py_spy and (Path(a.py_spy) / "acl-serve.folded").exists():
             print("\npy-spy, acl serve:\n" + summarize_folded(Path(a.py_spy) / "acl-serve.folded"))
         return 0
@@ -481,6 +524,8 @@ def main() -> int:
     ap.add_argument("--concurrency", default="1,10,50")
     ap.add_argument("--profile", metavar="DIR", help="run acl serve under cProfile, write DIR/acl-serve.prof")
     ap.add_argument("--py-spy", metavar="DIR", help="sample acl serve with py-spy into DIR/acl-serve.folded")
+    ap.add_argument("--threads", action="store_true",
+                    help="also print acl serve's CPU per message by thread (event loop, spool, ...)")
     ap.add_argument("--no-host-lookup", dest="host_lookup", action="store_false",
                     help="leave host_lookup unset in the configuration")
     ap.add_argument("--no-netns", action="store_true", help="do not enter a private namespace")
