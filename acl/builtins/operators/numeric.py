@@ -4,169 +4,166 @@ time_interval (32-bit C ``int`` like Exim's readconf routines)."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from typing import Any
 
 from acl.builtins.registry import operator
 from acl.errors import ExpansionError
 
-from ._common import (INT_MAX, INT_MIN, c_isdigit, c_isspace, c_isxdigit, from_bytes, strtol,
+from ._common import (INT_MAX, INT_MIN, c_isdigit, c_isspace, from_bytes, strtol,
                       to_bytes, wrap32, wrap64)
 
 ANY = (0, 64)
 _MAX_NESTING = 500  # parentheses; Exim has no limit but the C stack
+_MEMO_MAX = 1024  # results of eval/eval10 by argument (a pure function)
+_MULT = {0x6B: 1024, 0x6D: 1024 ** 2, 0x67: 1024 ** 3}
+_HALF = INT_MAX // 2
+# Binding strength of the binary operators (Exim's eval_* chain, loosest first).
+_PREC = {b"|": 1, b"^": 2, b"&": 3, b"<<": 4, b">>": 4, b"+": 5, b"-": 5, b"*": 6, b"/": 6, b"%": 6}
+_UNARY = frozenset((b"+", b"-", b"~"))
+# One token after optional C white space: a number (as sscanf %lli / %lld reads
+# it, then a K/M/G suffix), a shift, or any other single character. Linear: no
+# nested quantifier.
+_TOKEN = {
+    False: re.compile(rb"[ \t\n\v\f\r]*((0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*)([kKmMgG]?)|<<|>>|[^ \t\n\v\f\r])"),
+    True: re.compile(rb"[ \t\n\v\f\r]*(([0-9]+)([kKmMgG]?)|<<|>>|[^ \t\n\v\f\r])"),
+}
+_END = (b"", b"", b"")
 
 
 class _EvalError(Exception):
-    pass
+    """An error at token ``index`` (its first character, plus ``shift``)."""
+
+    def __init__(self, message: str, index: int, shift: int = 0) -> None:
+        super().__init__(message)
+        self.index, self.shift = index, shift
 
 
-class _Eval:
-    """A recursive-descent evaluator over bytes, mirroring Exim's eval_* chain so
-    that the 'after processing' offset of an error is the same."""
+def _number(digits: bytes, suffix: bytes, decimal: bool) -> int:
+    """sscanf %lld (eval10) or %lli (eval), saturating at the 64-bit limit."""
+    if not decimal and digits[0] == 0x30 and len(digits) > 1:
+        if digits[1] in b"xX":
+            n = int(digits[2:], 16) if len(digits) > 2 else 0
+        else:
+            n = int(digits, 8)
+    else:
+        if len(digits) > 19:  # int() refuses very long digit strings
+            digits = digits.lstrip(b"0") or b"0"
+        n = INT_MAX if len(digits) > 19 else int(digits)
+    if n > INT_MAX:
+        n = INT_MAX
+    if suffix:
+        n = wrap64(n * _MULT[suffix[0] | 0x20])
+    return n
 
-    def __init__(self, text: bytes, decimal: bool) -> None:
-        self.s = text + b"\0"
-        self.p = 0
-        self.decimal = decimal
-        self.depth = 0
 
-    def ch(self, k: int = 0) -> int:
-        i = self.p + k
-        return self.s[i] if i < len(self.s) else 0
+def _unary(ops: list[bytes], x: int) -> int:
+    for op in reversed(ops):
+        if op == b"-":
+            x = wrap64(-x)
+        elif op == b"~":
+            x = ~x
+    return x
 
-    def skip_ws(self) -> None:
-        while c_isspace(self.ch()):
-            self.p += 1
 
-    def expr(self, endket: bool) -> int:
-        x = self.op_or()
-        if endket:
-            if self.ch() != 0x29:
-                raise _EvalError("expecting closing parenthesis")
-            self.p += 1
-            self.skip_ws()
-        elif self.ch():
-            raise _EvalError("expecting operator")
-        return x
+def _apply(op: bytes, x: int, y: int, at: int) -> int:
+    if op == b"+" or op == b"-":
+        # Exim's check tests x twice, so only some overflows are caught
+        if x >= _HALF or (x <= -_HALF and y <= -_HALF):
+            raise _EvalError("overflow in sum" if op == b"+" else "overflow in difference", at)
+        return wrap64(x + y if op == b"+" else x - y)
+    if op == b"*":
+        return wrap64(x * y)
+    if op == b"/" or op == b"%":
+        if y == 0:
+            raise _EvalError("divide by zero" if op == b"/" else "modulo by zero", at)
+        if x == INT_MIN and y == -1:
+            return INT_MAX
+        q = abs(x) // abs(y)
+        q = q if (x < 0) == (y < 0) else -q
+        return q if op == b"/" else x - q * y
+    if op == b"<<":
+        return wrap64(x << (y & 63))  # x86 masks the shift count
+    if op == b">>":
+        return x >> (y & 63)
+    return x & y if op == b"&" else (x ^ y if op == b"^" else x | y)
 
-    def _binary(self, ops: bytes, sub, apply):  # type: ignore[no-untyped-def]
-        x = sub()
-        while self.ch() in ops and self.ch() != 0:
-            op = self.ch()
-            self.p += 1
-            x = apply(op, x, sub())
-        return x
 
-    def op_or(self) -> int:
-        return self._binary(b"|", self.op_xor, lambda op, x, y: x | y)
-
-    def op_xor(self) -> int:
-        return self._binary(b"^", self.op_and, lambda op, x, y: x ^ y)
-
-    def op_and(self) -> int:
-        return self._binary(b"&", self.op_shift, lambda op, x, y: x & y)
-
-    def op_shift(self) -> int:
-        x = self.op_sum()
-        while self.ch() in b"<>" and self.ch() != 0 and self.ch(1) == self.ch():
-            op = self.ch()
-            self.p += 2
-            y = self.op_sum() & 63  # x86 masks the shift count
-            x = wrap64(x << y) if op == 0x3C else x >> y
-        return x
-
-    def op_sum(self) -> int:
-        x = self.op_mult()
-        half = INT_MAX // 2
-        while self.ch() in b"+-" and self.ch() != 0:
-            op = self.ch()
-            self.p += 1
-            y = self.op_mult()
-            # Exim's check tests x twice, so only some overflows are caught
-            if x >= half or (x <= -half and y <= -half):
-                raise _EvalError("overflow in sum" if op == 0x2B else "overflow in difference")
-            x = wrap64(x + y if op == 0x2B else x - y)
-        return x
-
-    def op_mult(self) -> int:
-        x = self.op_unary()
-        while self.ch() in b"*/%" and self.ch() != 0:
-            op = self.ch()
-            self.p += 1
-            y = self.op_unary()
-            if op == 0x2A:
-                x = wrap64(x * y)
-            elif y == 0:
-                raise _EvalError("divide by zero" if op == 0x2F else "modulo by zero")
-            elif x == INT_MIN and y == -1:
-                x = INT_MAX
-            else:
-                q = abs(x) // abs(y)
-                q = q if (x < 0) == (y < 0) else -q
-                x = q if op == 0x2F else x - q * y
-        return x
-
-    def op_unary(self) -> int:
-        ops = []
-        self.skip_ws()
-        while self.ch() in b"+-~" and self.ch() != 0:
-            ops.append(self.ch())
-            self.p += 1
-            self.skip_ws()
-        x = self.number()
-        for op in reversed(ops):
-            x = wrap64(-x) if op == 0x2D else (~x if op == 0x7E else x)
-        return x
-
-    def number(self) -> int:
-        self.skip_ws()
-        c = self.ch()
-        if c_isdigit(c):
-            n = self._scan()
-            mult = {0x6B: 1024, 0x6D: 1024 ** 2, 0x67: 1024 ** 3}.get(self.ch() | 0x20)
-            if mult:
-                n = wrap64(n * mult)
-                self.p += 1
-            self.skip_ws()
-            return n
-        if c == 0x28:
-            self.p += 1
-            self.depth += 1
-            if self.depth > _MAX_NESTING:
-                raise _EvalError("too many nested parentheses")
-            n = self.expr(True)
-            self.depth -= 1
-            return n
-        raise _EvalError("expecting number or opening parenthesis")
-
-    def _scan(self) -> int:
-        """sscanf %lld (eval10) or %lli (eval): saturating at the 64-bit limits."""
-        s, p = self.s, self.p
-        base, digits = 10, b"0123456789"
-        if not self.decimal and s[p] == 0x30:
-            if s[p + 1] in b"xX" and s[p + 1] != 0:
-                p += 2
-                base = 16
-                if not c_isxdigit(s[p]):
-                    self.p = p
-                    return 0
-            else:
-                base, digits = 8, b"01234567"
-        start = p
-        while (c_isxdigit(s[p]) if base == 16 else (s[p] in digits and s[p] != 0)):
-            p += 1
-        self.p = p
-        return min(int(s[start:p], base), INT_MAX)
+def _evaluate(b: bytes, decimal: bool) -> int:
+    """Exim's eval over tokens, with an operator stack instead of recursion:
+    operations happen in the order (and fail at the places) of Exim's recursive
+    descent."""
+    toks = _TOKEN[decimal].findall(b)
+    toks.append(_END)
+    vals: list[int] = []
+    ops: list[tuple[int, Any]] = []  # (binding, operator), or (0, unary ops) at "("
+    depth = i = 0
+    while True:
+        tok, digits, suffix = toks[i]
+        unary: list[bytes] = []
+        while tok in _UNARY:
+            unary.append(tok)
+            i += 1
+            tok, digits, suffix = toks[i]
+        if tok == b"(":
+            depth += 1
+            if depth > _MAX_NESTING:
+                raise _EvalError("too many nested parentheses", i, 1)
+            ops.append((0, unary))
+            i += 1
+            continue
+        if not digits:
+            raise _EvalError("expecting number or opening parenthesis", i)
+        x = _number(digits, suffix, decimal)
+        vals.append(_unary(unary, x) if unary else x)
+        i += 1
+        while True:  # after an operand: a binary operator or the end of a group
+            tok = toks[i][0]
+            prec = _PREC.get(tok)
+            if prec is None:
+                prec = 1  # finish the innermost group
+            while ops and ops[-1][0] >= prec:
+                y = vals.pop()
+                vals.append(_apply(ops.pop()[1], vals.pop(), y, i))
+            if tok in _PREC:
+                ops.append((prec, tok))
+                i += 1
+                break
+            if not depth:
+                if tok:
+                    raise _EvalError("expecting operator", i)
+                return vals[0]
+            if tok != b")":
+                raise _EvalError("expecting closing parenthesis", i)
+            depth -= 1
+            unary = ops.pop()[1]
+            if unary:
+                vals.append(_unary(unary, vals.pop()))
+            i += 1
 
 
 def _eval(subject: str, decimal: bool) -> str:
+    memo = _MEMOS[decimal]
+    hit = memo.get(subject)
+    if hit is not None:
+        return hit
     b = to_bytes(subject)
-    ev = _Eval(b, decimal)
+    if b"\0" in b:  # Exim's string ends there
+        b = b[:b.index(b"\0")]
     try:
-        return str(ev.expr(False))
+        out = str(_evaluate(b, decimal))
     except _EvalError as exc:
-        done = from_bytes(b[:min(ev.p, len(b))])
+        ends = [m.start(1) for m in _TOKEN[decimal].finditer(b)] + [len(b)]
+        done = from_bytes(b[:ends[exc.index] + exc.shift])
         raise ExpansionError(f'error in expression evaluation: {exc} (after processing "{done}")') from None
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[str.__str__(subject)] = out
+    return out
+
+
+_MEMOS: dict[bool, dict[str, str]] = {False: {}, True: {}}
 
 
 @operator("eval", params=ANY)
