@@ -50,6 +50,8 @@ def exim_integer(s: str) -> int:
     """Exim's ``expanded_string_integer`` (not "isplus"): an optionally signed
     decimal with an optional K/M/G multiplier; empty or blank means 0."""
     t = s.lstrip(_SPACE)
+    if len(t) < 19 and t.isdigit() and t.isascii():  # the usual case, which cannot overflow
+        return int(t)
     if t == "":
         return 0
     value, end, overflow = _strtoll(t)

@@ -191,9 +191,10 @@ def _var(p: N.Var) -> Fn:
         return lambda ctx: ctx.bindings.get(name, "")
     if R.ACL_VAR.match(name):
         return lambda ctx: ctx.acl_vars.get(name, "")
+    other = R.other_variable
 
     def run(ctx: Any) -> str:
-        v = R.variable(ctx, name)
+        v = other(ctx, name)
         if v is None:
             raise ExpansionError(msg, span)
         return v

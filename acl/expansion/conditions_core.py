@@ -100,9 +100,14 @@ def _def(c: N.Def) -> CondFn:
     name, kind, span = c.name, c.header, c.span
     if kind is not None:
         return lambda ctx: R.header(ctx, kind, name, exists_only=True) is not None
+    if name in ("item", "value"):
+        return lambda ctx: ctx.bindings.get(name, "") != ""
+    if R.ACL_VAR.match(name):
+        return lambda ctx: ctx.acl_vars.get(name, "") != ""
+    other = R.other_variable
 
     def run(ctx: Any) -> bool:
-        v = R.variable(ctx, name)
+        v = other(ctx, name)
         if v is None:
             raise ExpansionError(f'unknown variable "{name}" after "def:"{R.unknown_hint(name)}', span)
         return v != ""

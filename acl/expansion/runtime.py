@@ -76,6 +76,12 @@ def variable(ctx: Any, name: str) -> str | None:
         return ctx.bindings.get(name, "")
     if ACL_VAR.match(name):
         return ctx.acl_vars.get(name, "")
+    return other_variable(ctx, name)
+
+
+def other_variable(ctx: Any, name: str) -> str | None:
+    """``variable()`` for a name known not to be $item, $value or an ACL
+    variable (decided once, when the expansion is compiled)."""
     reg = ctx.registry.variables
     spec = reg.get(name)
     if spec is None:
@@ -83,15 +89,17 @@ def variable(ctx: Any, name: str) -> str | None:
             if p.prefix and name.startswith(p.name):
                 spec = p
                 break
-    if spec is None:
-        v = ctx.variables.get(name)
-        if v is None and name.startswith("r_"):  # router variables: unset here
-            return ""
-        return v
+        else:
+            v = ctx.variables.get(name)
+            if v is None and name.startswith("r_"):  # router variables: unset here
+                return ""
+            return v
     v = spec.getter(ctx) if spec.getter is not None else ctx.variables.get(name)
     if v is None:
         return ""
-    return taint(v) if spec.tainted else v
+    if spec.tainted and type(v) is not TaintedStr:
+        return TaintedStr(v)
+    return v
 
 
 def known_variable(ctx: Any, name: str) -> bool:
