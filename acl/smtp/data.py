@@ -13,7 +13,8 @@ from acl.engine import Result, Verdict
 from acl.runtime.message import apply_message, parse_message
 from acl.runtime.values import TaintedStr
 from acl.smtp import prdr
-from acl.smtp.logs import message_id, rcvhost
+from acl.smtp.logs import message_id, rcvhost, timediff
+from acl.smtp.selectors import selected
 
 if TYPE_CHECKING:
     from acl.smtp.server import EximSMTP
@@ -186,7 +187,7 @@ def _flat(s: str) -> str:
 async def receive(smtp: "EximSMTP") -> None:
     """After the 354: read, check, run the DATA ACL, reply and log."""
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
-    now = ctx.clock()
+    now = smtp.received_at = ctx.clock()
     mid = message_id(now)
     msg = await read_data(smtp, smtp.size_limit)
     if not msg.ended:
@@ -209,6 +210,8 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
     """A complete message (DATA or BDAT): size check, headers and variables,
     the DATA ACL, reply and log. ``chunk_line`` goes before a BDAT success reply."""
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
+    smtp.received_done = ctx.clock()  # RT= ends here, before the ACLs
+    smtp.pipe_connect = False  # Exim offers PIPECONNECT no more after a message
     policy.message_id = mid
     v.update(message_id=mid, message_exim_id=mid)
     if smtp.size_limit > 0 and msg.size > smtp.size_limit:
@@ -220,8 +223,6 @@ async def process(smtp: "EximSMTP", msg: Received, mid: str, chunk_line: str = "
         return
     parsed = parse_message(bytes(msg.data), smtp=True)
     if "sender_rcvhost" not in v:
-        from acl.smtp.selectors import selected
-
         v["sender_rcvhost"] = TaintedStr(rcvhost(v, selected(ctx, "incoming_port")))
     ctx.headers = []
     apply_message(ctx, parsed, recipients=smtp.recipients)
@@ -455,31 +456,59 @@ async def store(smtp: "EximSMTP", verdict: Verdict, body: bytes) -> bool:
         dsn.PENDING.reset(token)
 
 
+def tls_fields(ctx: Any) -> str:
+    """`` X= CV= DN= SNI=`` of an encrypted connection, as log_selector asks."""
+    from acl.engine.modifiers import printing
+
+    v = ctx.variables
+    if not v.get("tls_in_cipher"):
+        return ""
+    out = ""
+    if selected(ctx, "tls_cipher"):
+        out += f" X={v['tls_in_cipher']}"
+    if selected(ctx, "tls_certificate_verified"):
+        out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
+    if selected(ctx, "tls_peerdn") and v.get("tls_in_peerdn"):
+        out += f' DN="{printing(str(v["tls_in_peerdn"]))}"'
+    if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
+        out += " SNI=" + printing(str(v["tls_in_sni"]))
+    return out
+
+
+_BODY_TYPES = {"7BIT": 7, "8BITMIME": 8}
+
+
+def pipelining_field(smtp: "EximSMTP") -> str:
+    """`` L`` when PIPELINING was advertised: ``.`` for PIPECONNECT offered,
+    ``-`` when the client never had a command waiting for a reply."""
+    if not smtp.pipelining or not selected(smtp.ctx, "pipelining"):
+        return ""
+    return " L" + ("." if smtp.pipe_connect_offered else "") + ("" if smtp.pipelining_used else "-")
+
+
 def arrival_fields(smtp: "EximSMTP", size: int) -> str:
-    """The ``<=`` line after the sender, in receive.c's order: H= P= X= CV=
-    SNI= A= PRDR PRX= K S= DKIM= id= T= from for (each as log_selector asks)."""
+    """The ``<=`` line after the sender, in receive.c's order: H= I= P= L X=
+    CV= DN= SNI= A= PRDR PRX= K S= M8S= DKIM= RT= id= T= from for (each as
+    log_selector asks)."""
     from acl.auth import log_field
     from acl.dkim import overall_domain
-    from acl.engine.modifiers import printing
     from acl.proxy import prx_field
-    from acl.smtp.selectors import selected
 
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
-    out = f"{policy.host()} P={v.get('received_protocol', 'smtp')}"
-    if v.get("tls_in_cipher"):
-        if selected(ctx, "tls_cipher"):
-            out += f" X={v['tls_in_cipher']}"
-        if selected(ctx, "tls_certificate_verified"):
-            out += f" CV={'yes' if v.get('tls_in_certificate_verified') == '1' else 'no'}"
-        if selected(ctx, "tls_sni") and v.get("tls_in_sni"):
-            out += " SNI=" + printing(str(v["tls_in_sni"]))
-    out += log_field(ctx)  # A= comes after the TLS fields (receive.c)
+    out = f"{policy.host()} P={v.get('received_protocol', 'smtp')}{pipelining_field(smtp)}"
+    out += tls_fields(ctx) + log_field(ctx)  # A= comes after the TLS fields (receive.c)
     if smtp.prdr_reply is not None:
         out += " PRDR"
     out += prx_field(ctx) + (" K" if smtp.chunked else "") + f" S={size}"
+    if selected(ctx, "8bitmime"):
+        body = smtp.params.body if smtp.params is not None else None
+        out += f" M8S={_BODY_TYPES.get(body or '', 0)}"
     dkim = overall_domain(ctx)
     if dkim and selected(ctx, "dkim"):
         out += f" DKIM={dkim}"
+    if selected(ctx, "receive_time"):
+        out += " RT=" + timediff(max(0.0, smtp.received_done - smtp.received_at),
+                                 selected(ctx, "millisec"))
     msgid = next((val for n, val in ctx.headers if n.strip().lower() == "message-id"
                   and val is not ctx.extra.get("smtp_added_message_id")), None)
     if msgid is not None and selected(ctx, "msg_id"):  # only the client's own Message-ID
@@ -531,11 +560,11 @@ async def bdat(smtp: "EximSMTP", arg: str) -> None:
     """BDAT (CHUNKING): chunks of exact size, no dot-stuffing, no predata
     ACL; other commands are refused until the LAST chunk."""
     if not smtp.chunking:
-        await smtp.synprot(503, "BDAT command used when CHUNKING not advertised")
+        await smtp.synprot(503, "BDAT command used when CHUNKING not advertised", kind="protocol")
         return
     parsed = bdat_args(arg)
     if parsed is None:
-        await smtp.synprot(501, "missing size for BDAT command")
+        await smtp.synprot(501, "missing size for BDAT command", kind="protocol")
         return
     size, last = parsed
     if not smtp.discarded and not smtp.recipients:
@@ -543,7 +572,8 @@ async def bdat(smtp: "EximSMTP", arg: str) -> None:
         await smtp.lines.read_exact(size)  # the chunk is thrown away
         await smtp.no_recipients("BDAT")
         return
-    mid = message_id(smtp.ctx.clock())
+    now = smtp.received_at = smtp.ctx.clock()
+    mid = message_id(now)
     smtp.chunked = True
     raw = bytearray()
     for _ in range(MAX_CHUNKS):
@@ -598,6 +628,8 @@ async def next_chunk(smtp: "EximSMTP", raw: bytearray) -> tuple[int, bool] | Non
         if text.lower() == "quit":
             await smtp.say(f"221 {smtp.active_hostname} closing connection")
         else:
+            smtp.command_buffer = text
+            smtp.log_synprot("protocol", "only BDAT permissible after non-LAST BDAT")
             await smtp.say("503 only BDAT permissible after non-LAST BDAT")
     return None
 

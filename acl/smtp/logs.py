@@ -70,13 +70,18 @@ def rcvhost(variables: dict[str, str], with_port: bool = False) -> str:
     return f"{addr} ({' '.join(extra)})" if extra else addr
 
 
-def host_and_ident(variables: dict[str, str], useflag: bool) -> str:
+def host_and_ident(variables: dict[str, str], useflag: bool, iface: bool = False) -> str:
+    """The client for a log line; ``iface`` (+incoming_interface) adds
+    `` I=[ip]:port`` when the local interface is known."""
     # The dialogue keeps $sender_fullhost as Exim rebuilds it (at connect and
     # HELO): a name found later by verify = helo does not show.
     host = variables["sender_fullhost"] if "sender_fullhost" in variables else fullhost(variables)
     if not host:
         ident = variables.get("sender_ident") or "unknown"
         return f"U={ident}" if useflag else ident
+    if iface and variables.get("interface_address"):
+        port = str(variables.get("interface_port") or "0")
+        host = f"{host} I=[{variables['interface_address']}]:{port if port.isdigit() else 0}"
     return f"H={host}" if useflag else host
 
 
@@ -84,8 +89,20 @@ def host_and_ident(variables: dict[str, str], useflag: bool) -> str:
 HISTORY_SIZE = 20
 
 
-def history_log(history: list[str]) -> str:
-    """The `` C=...`` part of "dropped" log lines: the last commands seen."""
+def history_log(history: list[str], wrapped: bool = False) -> str:
+    """The `` C=...`` part of "dropped" and "no MAIL" lines: the last commands
+    seen, after ``...`` once Exim's ring of HISTORY_SIZE has been filled."""
     if not history:
         return ""
-    return " C=" + ",".join(history[-HISTORY_SIZE:])
+    return " C=" + ("..." if wrapped else "") + ",".join(history[-HISTORY_SIZE:])
+
+
+def timediff(seconds: float, millisec: bool) -> str:
+    """string_timediff(): a duration for D= and RT=; with +millisec a short
+    one (under 5 s) gets three decimals."""
+    whole = int(seconds)
+    if whole >= 5 or not millisec:
+        from acl.builtins.operators.numeric import readconf_printtime
+
+        return readconf_printtime(whole)
+    return f"{whole}.{int((seconds - whole) * 1000):03d}s"

@@ -5,6 +5,8 @@ per-connection / per-message state (acl_c kept, acl_m reset)."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -14,6 +16,7 @@ from acl.engine.verdict import HeaderAdd, LogLine
 from acl.errors import AclError
 from acl.smtp.logs import host_and_ident
 from acl.smtp.options import option
+from acl.smtp.selectors import selected
 
 LogSink = Callable[[str], None]
 _CONNECTION_CONTROLS = frozenset({"no_multiline_responses", "no_pipelining", "enforce_sync",
@@ -40,6 +43,10 @@ class Policy:
         self.pending_headers: list[HeaderAdd] = []
         self.removed_headers: list[str] = []
         self.controls: list[Any] = []
+        # exim -bh writes its log lines without the date, but with +millisec
+        # the milliseconds are left in front ("406 text"); set by the dialogue.
+        self.host_checking = False
+        self._stamp: tuple[bool, str] | None = None  # (milliseconds, "[pid] "), per session
         engine.attach(ctx, "connect")
         hook = getattr(engine, "begin_connection", None)
         if hook is not None:
@@ -48,10 +55,20 @@ class Policy:
     # -- logs ------------------------------------------------------------
 
     def log(self, text: str) -> None:
-        self._log(f"{self.message_id} {text}" if self.message_id else text)
+        if self.message_id:
+            text = f"{self.message_id} {text}"
+        stamp = self._stamp
+        if stamp is None:
+            stamp = self._stamp = (self.host_checking and selected(self.ctx, "millisec"),
+                                   f"[{os.getpid()}] " if selected(self.ctx, "pid") else "")
+        if stamp[0]:
+            text = f"{int(time.time() * 1000) % 1000:03d} {stamp[1]}{text}"
+        elif stamp[1]:
+            text = stamp[1] + text
+        self._log(text)
 
     def host(self, useflag: bool = True) -> str:
-        return host_and_ident(self.ctx.variables, useflag)
+        return host_and_ident(self.ctx.variables, useflag, selected(self.ctx, "incoming_interface"))
 
     def _apply_logs(self, logs: list[LogLine]) -> None:
         for line in logs:
@@ -125,7 +142,8 @@ class Policy:
         if sender_info:
             info = f"F=<{self.ctx.variables.get('sender_address', '')}> "
         log_text = f": {reply.log_text}" if reply.log_text is not None else ""
-        if verdict.effects.log_reject_target:
+        if verdict.effects.log_reject_target and (
+                where != "connect" or selected(self.ctx, "connection_reject")):
             self.log(f"{self.host()} {info}{'' if failing else 'temporarily '}"
                      f"rejected {what}{log_text}")
         return Outcome(verdict, reply.lines, drop=rc == Result.FAIL_DROP)

@@ -18,7 +18,7 @@ ALL = frozenset({
     "msg_id_created", "outgoing_interface", "outgoing_port", "queue_time", "queue_time_exclusive",
     "queue_time_overall", "pid", "pipelining", "proxy", "receive_time", "received_recipients",
     "received_sender", "return_path_on_delivery", "sender_on_delivery", "smtp_incomplete_transaction",
-    "smtp_mailauth", "smtp_no_mail", "smtp_protocol_error", "smtp_syntax_error", "subject",
+    "smtp_connection", "smtp_mailauth", "smtp_no_mail", "smtp_protocol_error", "smtp_syntax_error", "subject",
     "tls_peerdn", "tls_resumption", "tls_sni", "unknown_in_list"}) | DEFAULTS
 _CACHE_KEY = "log_selector_set"
 

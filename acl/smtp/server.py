@@ -24,7 +24,7 @@ from acl.errors import AclError
 from acl.runtime.lists import new_message, new_recipient
 from acl.runtime.values import TaintedStr
 from acl.smtp import data as msgdata
-from acl.smtp.logs import history_log
+from acl.smtp.logs import HISTORY_SIZE, history_log, timediff
 from acl.smtp.options import expanded_int, host_in, option
 from acl.proxy.session import command_refused, negotiation_failed
 from acl.smtp.params import AddressFail, SyntaxFail, mail_params, parse_address, rcpt_params
@@ -86,6 +86,7 @@ class EximSMTP(SMTP):
                  loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(_NoHandler(), hostname="exim-acl", loop=loop)
         self.policy = policy
+        policy.host_checking = host_checking
         self.ctx = policy.ctx
         self.host_checking = host_checking  # exim -bh: its notices, no real message
         self.daemon = daemon  # a real socket: TLS, sync checks, ETRN's '#' rule
@@ -99,7 +100,13 @@ class EximSMTP(SMTP):
         self.on_done = on_done
         self.lines: LineReader | None = None
         self.out_held: list[bytes] = []  # reply bytes not yet written (see write())
-        self.history: list[str] = []
+        self.history: list[str] = []  # the last HISTORY_SIZE commands (C= of some lines)
+        self.history_wrapped = False  # older ones were dropped (C=...)
+        self.started = False  # the banner was sent: the session may log "no MAIL"
+        self.pipelining_used = False  # a reply found the client's next command waiting
+        self.pipe_connect = False  # PIPECONNECT is offered with PIPELINING (until a message)
+        self.pipe_connect_offered = False  # it was, at some EHLO of the connection (L.)
+        self.received_at = self.received_done = 0.0  # the message's reception (RT=)
         self.free_once = set(_FREE_ONCE)
         self.synprot_errors = 0
         self.unknown_commands = 0
@@ -164,6 +171,13 @@ class EximSMTP(SMTP):
         self.emit(b"".join(line.encode("utf-8", "surrogateescape") + b"\r\n" for line in lines))
         if self.lines is None or not self.lines.pending():
             await self.flush()
+        elif self.pipelining and not self.notsocket and not self.pipelining_used:
+            self.pipelining_used = self.enforce_sync()
+
+    def enforce_sync(self) -> bool:
+        """smtp_enforce_sync for this session (control = no_enforce_sync)."""
+        return bool(option(self.ctx, "smtp_enforce_sync")) \
+            and not self.policy.has_control("no_enforce_sync")
 
     def emit(self, data: bytes) -> None:
         """Queue bytes for the client (in order with the replies)."""
@@ -217,13 +231,14 @@ class EximSMTP(SMTP):
         return True
 
     def connection_info(self) -> str:
-        """smtp_get_connection_info(): the client as smtp_connection lines show it."""
-        return f"SMTP connection from {self.policy.host(False)}"
+        """smtp_get_connection_info(): the client as smtp_connection lines show
+        it ($sender_fullhost: never with I=)."""
+        from acl.smtp.logs import host_and_ident
+
+        return f"SMTP connection from {host_and_ident(self.v, False)}"
 
     def elapsed(self) -> str:
-        from acl.builtins.operators.numeric import readconf_printtime
-
-        return readconf_printtime(int(time.monotonic() - self.connection_start))
+        return timediff(time.monotonic() - self.connection_start, selected(self.ctx, "millisec"))
 
     def trace(self, prefix: str, text: str) -> None:
         """With --trace, the dialogue itself (as Exim's debug output shows it:
@@ -311,12 +326,15 @@ class EximSMTP(SMTP):
         self.lines = LineReader(self._reader, before_wait=self.flush)
         try:
             if await self.start_session():
+                self.started = True
                 await self.command_loop()
         except Drop:
             pass
         except AclError as e:  # never a traceback for the client
             self.log(f"internal error: {e.message}")
         finally:
+            if self.started and not self.mail_count and selected(self.ctx, "smtp_no_mail"):
+                self.log_no_mail()
             self.close()
             if self.on_done is not None:
                 self.on_done()
@@ -413,7 +431,7 @@ class EximSMTP(SMTP):
             if kind == "badchar":
                 self.command_buffer = text
                 try:
-                    await self.synprot(0, "NUL character(s) present (shown as '?')")
+                    await self.synprot(0, "NUL character(s) present (shown as '?')", kind="syntax")
                 finally:
                     await self.say("501 NUL characters are not allowed in SMTP commands")
                 continue
@@ -438,9 +456,9 @@ class EximSMTP(SMTP):
                         await self.too_many_nonmail(text)
                         return
             if not has_arg and arg:
-                await self.synprot(501, "unexpected argument data")
+                await self.synprot(501, "unexpected argument data", kind="syntax")
                 continue
-            self.history.append(_HISTORY[name])
+            self.remember(name)
             was_rcpt = name == "rcpt to:"
             was_rej_mail = self.last_was_rej_mail
             self.last_was_rej_mail = False
@@ -452,6 +470,29 @@ class EximSMTP(SMTP):
                 self.last_was_rej_mail = True
             self.last_was_rcpt = was_rcpt
 
+    def remember(self, name: str) -> None:
+        """A command for the connection history (Exim's ring of HISTORY_SIZE)."""
+        self.history.append(_HISTORY[name])
+        if len(self.history) >= HISTORY_SIZE:
+            self.history_wrapped = True
+            del self.history[:-HISTORY_SIZE]
+
+    def log_no_mail(self) -> None:
+        """+smtp_no_mail: a session that ended without any MAIL command."""
+        from acl.auth import log_field
+
+        self.log(f"no MAIL in SMTP connection from {self.policy.host(False)} D={self.elapsed()}"
+                 f"{log_field(self.ctx)}{msgdata.tls_fields(self.ctx)}"
+                 f"{history_log(self.history, self.history_wrapped)}")
+
+    def incomplete(self, reason: str) -> None:
+        """+smtp_incomplete_transaction: a transaction abandoned by ``reason``."""
+        if self.sender is None or not selected(self.ctx, "smtp_incomplete_transaction"):
+            return
+        rcpts = " for " + " ".join(self.recipients) if self.recipients else ""
+        self.log(f"{self.policy.host()} incomplete transaction ({reason}) from "
+                 f"<{self.sender}>{rcpts}")
+
     def match_command(self, text: str) -> tuple[str, bool, bool] | None:
         low = text[:10].lower()
         for name, has_arg, is_mail in COMMANDS:
@@ -462,8 +503,11 @@ class EximSMTP(SMTP):
 
     # -- errors --------------------------------------------------------------
 
-    async def synprot(self, code: int, message: str, data: str | None = None) -> None:
-        """Exim's synprot_error(): count, maybe drop, reply."""
+    async def synprot(self, code: int, message: str, data: str | None = None, *,
+                      kind: str) -> None:
+        """Exim's synprot_error(): log (+smtp_syntax_error or
+        +smtp_protocol_error, by ``kind``), count, maybe drop, reply."""
+        self.log_synprot(kind, message)
         self.synprot_errors += 1
         drop = self.synprot_errors > int_option(self.ctx, "smtp_max_synprot_errors")
         if drop:
@@ -476,26 +520,35 @@ class EximSMTP(SMTP):
         if drop:
             raise Drop
 
+    def log_synprot(self, kind: str, message: str) -> None:
+        if selected(self.ctx, f"smtp_{kind}_error"):
+            from acl.engine.modifiers import printing
+
+            self.log(f'SMTP {kind} error in "{printing(self.command_buffer)}" '
+                     f"{self.policy.host()} {message}")
+
     def log_synprot_drop(self) -> None:
         from acl.engine.modifiers import printing
 
         self.log(f"SMTP call from {self.policy.host(False)} dropped: too many syntax or "
                  f'protocol errors (last command was "{printing(self.command_buffer)}", '
-                 f"{history_log(self.history)})")
+                 f"{history_log(self.history, self.history_wrapped)})")
 
     async def unknown(self) -> None:
         from acl.engine.modifiers import printing
 
         self.unknown_commands += 1
         if self.unknown_commands > int_option(self.ctx, "smtp_max_unknown_commands"):
+            self.incomplete("unrecognized command")
             self.log(f"SMTP call from {self.policy.host(False)} dropped: too many "
                      f'unrecognized commands (last was "{printing(self.command_buffer)}")')
             await self.notquit("bad-commands", "500 Too many unrecognized commands")
             raise Drop
-        await self.synprot(500, "unrecognized command")
+        await self.synprot(500, "unrecognized command", kind="syntax")
 
     async def too_many_nonmail(self, text: str) -> None:
         verb = text.split(None, 1)[0] if text.split() else text
+        self.incomplete("too many non-mail commands")
         self.log(f"SMTP call from {self.policy.host(False)} dropped: too many nonmail "
                  f'commands (last was "{verb}")')
         await self.notquit("bad-commands", "554 Too many nonmail commands")
@@ -513,6 +566,7 @@ class EximSMTP(SMTP):
             await self.say(reply)
 
     async def lost_connection(self) -> None:
+        self.incomplete("connection lost")
         await self.notquit("connection-lost", f"421 {self.active_hostname} lost input connection")
         # Outside a transaction only with smtp_connection: many clients just hang up.
         if self.sender is not None or self.recipients:
@@ -525,6 +579,8 @@ class EximSMTP(SMTP):
     async def acl_failed(self, out: Outcome) -> None:
         await self.write(out.lines)
         if out.drop:
+            if selected(self.ctx, "smtp_connection"):
+                self.log(f"{self.connection_info()} closed by DROP in ACL")
             await self.notquit("acl-drop")
             raise Drop
 
@@ -641,6 +697,7 @@ class EximSMTP(SMTP):
             self.pipelining = True
             if self.pipe_connect:
                 out.append("PIPECONNECT")
+                self.pipe_connect_offered = True
         # Called once per accepted EHLO: it records what AUTH may use.
         mechs = acl.auth.advertised_mechanisms(ctx.config, ctx, self.log)
         if mechs:
@@ -665,10 +722,10 @@ class EximSMTP(SMTP):
             self.log(f"rejected MAIL from {self.policy.host(False)}: no HELO/EHLO given")
             return
         if self.sender is not None:
-            await self.synprot(503, "sender already given")
+            await self.synprot(503, "sender already given", kind="protocol")
             return
         if not arg:
-            await self.synprot(501, "MAIL must have an address operand")
+            await self.synprot(501, "MAIL must have an address operand", kind="syntax")
             return
         limit = int_option(self.ctx, "smtp_accept_max_per_connection")
         if limit > 0 and self.mail_count > limit:
@@ -687,7 +744,7 @@ class EximSMTP(SMTP):
             else:
                 self.params = None
         except SyntaxFail as e:
-            await self.synprot(501, e.text)
+            await self.synprot(501, e.text, kind="syntax")
             return
         # Exim handles AUTH= among the parameters, before the address.
         if self.params is not None and self.params.auth is not None \
@@ -696,7 +753,8 @@ class EximSMTP(SMTP):
         try:
             address, has_domain = parse_address(data, True, self.literals)
         except SyntaxFail as e:
-            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
+            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None,
+                               kind="syntax")
             return
         if self.dsn and self.params is not None:
             # Not Exim variables (4.96 has none for DSN): ours, for ACLs.
@@ -717,6 +775,7 @@ class EximSMTP(SMTP):
                 address = f"{address}@{self.qualify_domain()}"
             else:
                 await self.say(f"501 {data}: sender address must contain a domain")
+                self.log_unqualified("sender", address)
                 return
         self.sender = address
         self.v["sender_address"] = TaintedStr(address)
@@ -758,11 +817,11 @@ class EximSMTP(SMTP):
             if self.pipelining and self.last_was_rej_mail:
                 await self.say("503 sender not yet given")
             else:
-                await self.synprot(503, "sender not yet given")
+                await self.synprot(503, "sender not yet given", kind="protocol")
             self.bump("rcpt_fail_count")
             return
         if not arg:
-            await self.synprot(501, "RCPT must have an address operand")
+            await self.synprot(501, "RCPT must have an address operand", kind="syntax")
             self.bump("rcpt_fail_count")
             return
         data = arg
@@ -773,7 +832,8 @@ class EximSMTP(SMTP):
             address, has_domain = parse_address(data, False, self.literals)
         except SyntaxFail as e:
             self.bump("rcpt_fail_count")
-            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None)
+            await self.synprot(501, e.text, data if isinstance(e, AddressFail) else None,
+                               kind="syntax")
             return
         if not has_domain:
             if host_in(self.ctx, "recipient_unqualified_hosts") or address.lower() == "postmaster":
@@ -781,6 +841,7 @@ class EximSMTP(SMTP):
             else:
                 self.bump("rcpt_fail_count")
                 await self.say(f"501 {data}: recipient address must contain a domain")
+                self.log_unqualified("recipient", address)
                 return
         rmax = int_option(self.ctx, "recipients_max")
         if rmax > 0 and self.rcpt_count > rmax:
@@ -844,6 +905,10 @@ class EximSMTP(SMTP):
         elif self.rcpt_response != text:
             self.rcpt_response_same = False
 
+    def log_unqualified(self, what: str, address: str) -> None:
+        if selected(self.ctx, "smtp_syntax_error"):
+            self.log(f"unqualified {what} rejected: <{address}> {self.policy.host()}")
+
     def bump(self, name: str) -> None:
         self.v[name] = str(int(self.v.get(name, "0")) + 1)
 
@@ -858,7 +923,7 @@ class EximSMTP(SMTP):
         if self.pipelining and self.last_was_rcpt:
             await self.say(f"503 Valid RCPT command must precede {verb}")
         else:
-            await self.synprot(503, f"valid RCPT command must precede {verb}")
+            await self.synprot(503, f"valid RCPT command must precede {verb}", kind="protocol")
         return True
 
     async def cmd_data(self, arg: str) -> None:
@@ -887,6 +952,7 @@ class EximSMTP(SMTP):
         await msgdata.bdat(self, arg)
 
     async def cmd_rset(self, arg: str) -> None:
+        self.incomplete("RSET")
         self.reset()
         await self.say("250 Reset OK")
 
@@ -904,6 +970,7 @@ class EximSMTP(SMTP):
         await self.write(["214-Commands supported:", f"214{words}"])
 
     async def cmd_quit(self, arg: str) -> None:
+        self.incomplete("QUIT")
         user_msg = None
         if self.policy.acl_option("quit"):
             verdict = await self.run_phase("quit")
@@ -951,10 +1018,10 @@ class EximSMTP(SMTP):
 
     async def cmd_etrn(self, arg: str) -> None:
         if not arg:
-            await self.synprot(501, "ETRN must have an argument")
+            await self.synprot(501, "ETRN must have an argument", kind="syntax")
             return
         if self.sender is not None:
-            await self.synprot(503, "ETRN is not permitted inside a transaction")
+            await self.synprot(503, "ETRN is not permitted inside a transaction", kind="protocol")
             return
         self.log(f"ETRN {arg} received from {self.policy.host(False)}")
         self.v["smtp_command_argument_data"] = TaintedStr(arg)
@@ -964,7 +1031,7 @@ class EximSMTP(SMTP):
             return
         if self.daemon and not option(self.ctx, "smtp_etrn_command") \
                 and not arg.startswith("#"):
-            await self.synprot(501, "argument must begin with #")
+            await self.synprot(501, "argument must begin with #", kind="syntax")
             return
         if verdict.user_message:
             await self.write(accept_reply("etrn", verdict.user_message, "250").lines)
@@ -990,7 +1057,7 @@ class EximSMTP(SMTP):
         if ex.acl_verdict is not None:
             await self.acl_failed(self.policy.fail("auth", ex.acl_verdict, what=ex.acl_what))
         elif ex.error is not None:
-            await self.synprot(ex.error.code, ex.error.text)
+            await self.synprot(ex.error.code, ex.error.text, kind=ex.error.kind)
         else:
             await self.say(ex.reply or "")
             for line in ex.log_lines:
@@ -1005,7 +1072,7 @@ class EximSMTP(SMTP):
         for line in got.log_lines:
             self.log(line)
         if got.error is not None:
-            await self.synprot(got.error.code, got.error.text)
+            await self.synprot(got.error.code, got.error.text, kind=got.error.kind)
             return False
         if got.acl_verdict is not None:
             await self.acl_failed(self.policy.fail("mailauth", got.acl_verdict,
@@ -1017,13 +1084,14 @@ class EximSMTP(SMTP):
         """The STARTTLS ACL, then the handshake: on a real socket for real
         (acl.tls), under -bh Exim's failure on plain text."""
         if not host_in(self.ctx, "tls_advertise_hosts"):
-            await self.synprot(503, "STARTTLS command used when not advertised")
+            await self.synprot(503, "STARTTLS command used when not advertised", kind="protocol")
             return
         if self.policy.acl_option("starttls"):
             verdict = await self.run_phase("starttls")
             if verdict.result != Result.OK:
                 await self.acl_failed(self.policy.fail("starttls", verdict))
                 return
+        self.incomplete("STARTTLS")
         if not self.daemon:
             await self.say("220 TLS go ahead")
             self.log(f"TLS error on connection from {self.policy.host(False)} "
