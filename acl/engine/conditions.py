@@ -4,7 +4,7 @@ argument is expanded before use, the phases that forbid it, its function)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from acl.config.model import Condition
 from acl.dkim.conditions import dkim_signers, dkim_status
@@ -19,6 +19,7 @@ from acl.spf.condition import SPF_FORBIDS, spf_condition, spf_guess_condition
 from acl.mime import conditions as mime_conditions
 from acl.engine.verdict import Result
 from acl.errors import ExpansionError
+from acl.runtime import lists as L
 
 CondFn = Callable[[Frame, Condition, str], Result]
 
@@ -35,80 +36,67 @@ def _v(frame: Frame, name: str) -> str:
     return frame.state.ctx.variables.get(name) or ""
 
 
-def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
-    """Run a list match; a list that cannot be checked defers the condition
-    with the lookup's message."""
-    from acl.runtime.lists import ListDefer
-
-    try:
-        return Result.OK if fn() else Result.FAIL
-    except ListDefer as e:
+def _deferred(frame: Frame, e: ExpansionError) -> CondError:
+    """A list that cannot be checked defers the condition with the lookup's
+    message (a list that failed to expand is also a panic log line)."""
+    if isinstance(e, L.ListDefer):
         if e.message.startswith("failed to expand"):
             frame.state.effects.logs.append(M.LogLine(e.message, ("main", "panic")))
-        raise CondError(Result.DEFER, e.search_error) from None
+        return CondError(Result.DEFER, e.search_error)
+    return CondError(Result.DEFER, e.message)
+
+
+def _matched(frame: Frame, fn: Callable[..., bool], *args: Any, **kw: Any) -> Result:
+    """``fn(ctx, *args, **kw)``, a list match, as a condition's result."""
+    try:
+        return Result.OK if fn(frame.state.ctx, *args, **kw) else Result.FAIL
     except ExpansionError as e:
-        raise CondError(Result.DEFER, e.message) from None
+        raise _deferred(frame, e) from None
+
+
+def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
+    """Run a list match for a condition outside this module (DKIM, DMARC)."""
+    return _matched(frame, lambda _ctx: fn())
 
 
 # ---- list conditions (the list matcher expands the list itself)
 
 
 def hosts(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_host
-
-    ctx = frame.state.ctx
-    ip, name = _v(frame, "sender_host_address"), ctx.variables.get("sender_host_name") or None
-    return _list_match(frame, lambda: match_host(ctx, ip, name, arg, expand=True))
+    v = frame.state.ctx.variables
+    return _matched(frame, L.match_host, v.get("sender_host_address") or "",
+                    v.get("sender_host_name") or None, arg, expand=True)
 
 
 def domains(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_domain
-
-    ctx = frame.state.ctx
-    return _list_match(frame, lambda: match_domain(ctx, _v(frame, "domain"), arg, expand=True))
+    return _matched(frame, L.match_domain, _v(frame, "domain"), arg, expand=True)
 
 
 def local_parts(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_local_part
-
-    ctx = frame.state.ctx
-    return _list_match(frame, lambda: match_local_part(ctx, _v(frame, "local_part"), arg, expand=True))
+    return _matched(frame, L.match_local_part, _v(frame, "local_part"), arg, expand=True)
 
 
 def recipients(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_address
-
-    ctx = frame.state.ctx
     lp, dom = _v(frame, "local_part"), _v(frame, "domain")
-    address = f"{lp}@{dom}" if dom else lp
-    return _list_match(frame, lambda: match_address(ctx, address, arg, expand=True,
-                                                    data_var="recipient_data"))
+    return _matched(frame, L.match_address, f"{lp}@{dom}" if dom else lp, arg, expand=True,
+                    data_var="recipient_data")
 
 
 def senders(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_address
-
-    ctx = frame.state.ctx
-    return _list_match(frame, lambda: match_address(ctx, _v(frame, "sender_address"), arg,
-                                                    expand=True, data_var="sender_data"))
+    return _matched(frame, L.match_address, _v(frame, "sender_address"), arg, expand=True,
+                    data_var="sender_data")
 
 
 def sender_domains(frame: Frame, cb: Condition, arg: str) -> Result:
-    from acl.runtime.lists import match_domain
-
-    ctx = frame.state.ctx
     sender = _v(frame, "sender_address")
     dom = sender.rpartition("@")[2] if "@" in sender else ""
-    return _list_match(frame, lambda: match_domain(ctx, dom, arg, expand=True, data_var=None))
+    return _matched(frame, L.match_domain, dom, arg, expand=True, data_var=None)
 
 
 def _string_list(frame: Frame, subject: str, arg: str) -> Result:
     """A plain string list (Exim's MCL_STRING): exact, wildcard, regex or lookup
     items; the domain matcher covers those forms."""
-    from acl.runtime.lists import match_domain
-
-    ctx = frame.state.ctx
-    return _list_match(frame, lambda: match_domain(ctx, subject, arg, data_var=None))
+    return _matched(frame, L.match_domain, subject, arg, data_var=None)
 
 
 def authenticated(frame: Frame, cb: Condition, arg: str) -> Result:

@@ -9,20 +9,24 @@ from typing import Any
 from acl.config.model import AclDef, Condition, Config, Statement
 from acl.engine.verdict import Effects, LogLine, Result
 from acl.errors import AclError, ConfigError, ExpansionError, ForcedFail, LookupDefer
-from acl.expansion import expand
+from acl.expansion import expand, literal
 from acl.runtime.values import is_tainted, like
 
 MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
+_PLANS_MAX = 10_000  # ACLs whose plans an interpreter keeps
 _CONDITIONS: dict[str, Any] | None = None  # acl.engine.conditions.CONDITIONS, once loaded
 
 # For which results of a statement's conditions "message"/"log_message" apply
-# (acl.c msgcond).
+# (acl.c msgcond). Tuples: membership is an identity test, where a set would
+# call Enum.__hash__ (Python code) for every statement.
 _MSGCOND = {
-    "accept": {Result.OK, Result.FAIL, Result.FAIL_DROP},
-    "discard": {Result.OK, Result.FAIL, Result.FAIL_DROP},
-    "defer": {Result.OK}, "deny": {Result.OK}, "drop": {Result.OK},
-    "require": {Result.FAIL, Result.FAIL_DROP}, "warn": {Result.OK},
+    "accept": (Result.OK, Result.FAIL, Result.FAIL_DROP),
+    "discard": (Result.OK, Result.FAIL, Result.FAIL_DROP),
+    "defer": (Result.OK,), "deny": (Result.OK,), "drop": (Result.OK,),
+    "require": (Result.FAIL, Result.FAIL_DROP), "warn": (Result.OK,),
 }
+# What a step of a statement is (the markers act when the loop reaches them).
+_TEST, _MESSAGE, _LOG_MESSAGE, _ENDPASS, _UNSUPPORTED = range(5)
 
 
 class UnsupportedError(ConfigError):
@@ -45,7 +49,7 @@ class RunState:
     acl_name: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     """One statement being evaluated (what acl_check_condition keeps locally)."""
 
@@ -90,6 +94,21 @@ class Interpreter:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._inline: dict[str, AclDef] = {}
+        # id(ACL) -> (the ACL, its statements with their steps). The entry holds
+        # the ACL, so an id is never that of a dead object.
+        self._plans: dict[int, tuple[AclDef, tuple[tuple[Statement, tuple[Any, ...]], ...]]] = {}
+
+    def _plan(self, acl: AclDef) -> tuple[tuple[Statement, tuple[Any, ...]], ...]:
+        """Each statement's steps, worked out once per ACL: which conditions are
+        markers, their specs, and the arguments that are the same on every run."""
+        hit = self._plans.get(id(acl))
+        if hit is not None and hit[0] is acl:
+            return hit[1]
+        plan = tuple((stmt, tuple(_step(cb) for cb in stmt.conditions)) for stmt in acl.statements)
+        if len(self._plans) >= _PLANS_MAX:  # inline ACLs made by expansions
+            self._plans.clear()
+        self._plans[id(acl)] = (acl, plan)
+        return plan
 
     # -- finding the ACL ---------------------------------------------------
 
@@ -175,7 +194,7 @@ class Interpreter:
         if tracer is not None:
             tracer.enter(acl.name, state.where, level)
         quit_check = level == 0 and state.where in ("quit", "notquit")
-        for stmt in acl.statements:
+        for stmt, steps in self._plan(acl):
             frame = Frame(state, stmt.verb, level)
             # Messages left by an earlier statement that did not end the ACL are
             # dropped (exim -bh: a failed "accept message = x" leaves none for a
@@ -185,8 +204,8 @@ class Interpreter:
                 state.statement, state.condition = stmt, None
             if tracer is not None:
                 tracer.statement(stmt, level)
-            rc = self.check_conditions(frame, stmt)
-            if level == 0 and rc != Result.OK:
+            rc = self._conditions(frame, steps)
+            if level == 0 and rc is not Result.OK:
                 state.condition = frame.cond
             if rc == Result.DEFER:
                 if stmt.verb != "warn":
@@ -236,43 +255,38 @@ class Interpreter:
 
     # -- acl_check_condition -------------------------------------------------
 
-    def check_conditions(self, frame: Frame, stmt: Statement) -> Result:
-        global _CONDITIONS
-        if _CONDITIONS is None:  # imported late: conditions imports this module
-            from acl.engine.conditions import CONDITIONS as _CONDITIONS
-        CONDITIONS = _CONDITIONS
+    def _conditions(self, frame: Frame, steps: tuple[Any, ...]) -> Result:
         state = frame.state
-        tracer = state.ctx.extra.get("acl_tracer") if state.ctx.extra else None
+        extra = state.ctx.extra
+        tracer = extra.get("acl_tracer") if extra else None
         user_message: Condition | None = None
         log_message: Condition | None = None
         rc = Result.OK
-        for cb in stmt.conditions:
-            if cb.name == "message":
-                user_message = cb
-                continue
-            if cb.name == "log_message":
-                log_message = cb
-                continue
-            if cb.name == "endpass":
-                frame.endpass = True
+        snap: Any = None
+        for code, cb, spec, text, fixed, negate in steps:
+            if code:
+                if code == _MESSAGE:
+                    user_message = cb
+                elif code == _LOG_MESSAGE:
+                    log_message = cb
+                elif code == _ENDPASS:
+                    frame.endpass = True
+                else:
+                    raise UnsupportedError(
+                        f'the "{cb.name}" ACL {"modifier" if spec and spec.modifier else "condition"}'
+                        " is not yet supported by exim-acl", cb.span)
                 continue
             frame.cond = cb
-            spec = CONDITIONS.get(cb.name)
-            if spec is None or spec.func is None:
-                raise UnsupportedError(
-                    f'the "{cb.name}" ACL {"modifier" if spec and spec.modifier else "condition"}'
-                    " is not yet supported by exim-acl", cb.span)
-            snap = tracer and snapshot(state)
-            arg: str | None = None
+            if tracer:
+                snap = snapshot(state)
+            arg: str | None = fixed
             try:
-                if spec.expand:
-                    arg = expand_arg(frame, cb.value or "")
+                if arg is None:
+                    arg = expand_arg(frame, text)
                     if arg is None:
                         if tracer:
                             tracer.condition(cb, None, "ignored", None, frame.level)
                         continue
-                else:
-                    arg = cb.value or ""
                 if state.where in spec.forbids:
                     from acl.engine.messages import WHERE_NAMES
                     # Exim says "condition" for modifiers too.
@@ -283,25 +297,32 @@ class Interpreter:
             except CondError as e:
                 state.log_msg = e.log_message
                 rc = e.rc
-            if not spec.modifier and cb.negated:
-                if rc == Result.OK:
+            if negate:
+                if rc is Result.OK:
                     rc = Result.FAIL
-                elif rc in (Result.FAIL, Result.FAIL_DROP):
+                elif rc is Result.FAIL or rc is Result.FAIL_DROP:
                     rc = Result.OK
             if tracer:
                 from acl.engine.trace import report
                 report(tracer, frame, cb, spec.modifier, arg, rc, snap)
-            if rc != Result.OK:
+            if rc is not Result.OK:
                 break
         else:
             frame.cond = None
-        if frame.endpass and rc == Result.OK:
+        if frame.endpass and rc is Result.OK:
             user_message = None
         if rc in _MSGCOND[frame.verb]:
-            self._messages(frame, rc, user_message, log_message)
-            if tracer and (user_message or log_message):
-                from acl.engine.trace import report_messages
-                report_messages(tracer, frame, user_message, log_message)
+            if user_message is None and log_message is None:
+                # _messages with nothing to expand
+                if frame.verb == "warn" or (rc is Result.OK and frame.verb in ("accept", "discard")):
+                    state.user_msg = state.log_msg = None
+                elif state.log_msg is None:
+                    state.log_msg = state.user_msg
+            else:
+                self._messages(frame, rc, user_message, log_message)
+                if tracer:
+                    from acl.engine.trace import report_messages
+                    report_messages(tracer, frame, user_message, log_message)
         state.ctx.variables.pop("acl_verify_message", None)
         return rc
 
@@ -338,6 +359,25 @@ class Interpreter:
             state.effects.logs.append(LogLine(
                 f'failed to expand ACL message "{cb.value}": {e.message}', ("main", "panic")))
             return None
+
+
+def _step(cb: Condition) -> tuple[Any, ...]:
+    """(code, condition, spec, argument text, the argument when it needs no
+    expanding, whether the result is turned round) for one condition."""
+    global _CONDITIONS
+    if _CONDITIONS is None:  # imported late: conditions imports this module
+        from acl.engine.conditions import CONDITIONS as _CONDITIONS
+    if cb.name in _MARKERS:
+        return (_MARKERS[cb.name], cb, None, "", None, False)
+    spec = _CONDITIONS.get(cb.name)
+    if spec is None or spec.func is None:
+        return (_UNSUPPORTED, cb, spec, "", None, False)
+    text = cb.value or ""
+    fixed = literal(text) if spec.expand else text
+    return (_TEST, cb, spec, text, fixed, cb.negated and not spec.modifier)
+
+
+_MARKERS = {"message": _MESSAGE, "log_message": _LOG_MESSAGE, "endpass": _ENDPASS}
 
 
 _ARG_NAMES = tuple(f"acl_arg{i}" for i in range(1, 10))

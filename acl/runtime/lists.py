@@ -58,7 +58,7 @@ KINDS = ("domain", "host", "address", "localpart")
 # ---- per-kind subjects
 
 
-@dataclass
+@dataclass(slots=True)
 class _Subject:
     text: str  # domain / local part / address as given
     folded: str  # lower-cased form
@@ -126,32 +126,36 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
 
 def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
     """First-match-wins scan. None when no item matched."""
-    entries, i = cl.entries, 0
-    while i < len(entries):
+    entries, i, n = cl.entries, 0, len(cl.entries)
+    while i < n:
         e = entries[i]
         i += 1
-        if isinstance(e, _Block):
+        if type(e) is _Block:
             f = _check_block(e, s, caseful)
             if f is not None:
                 return (True, f) if not e.negated else (False, Found(item=f.item, negated=True))
             continue
-        if e.kind == "caseful":
+        kind = e.kind
+        if kind == "caseful":
             caseful = True
             continue
         if e.run is not None and _none_match(ctx, e.run[0], s.text, caseful or e.extra):
             i += e.run[1] - 1
             continue
         try:
-            f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
+            if kind == "named":
+                f = _check_named(ctx, cl.kind, e.text[1:], s, caseful or e.extra)
+            else:
+                f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
         except ListDefer as exc:
             exc.item = e.text  # each enclosing list names its own item
             raise
         if f is not None:
             ok, found = f
-            if e.kind == "file":
+            if kind == "file":
                 found.where = e.text  # the item is the file's line
             else:
-                found.item, found.where = ("!" if e.negated else "") + e.text, None
+                found.item, found.where = ("!" + e.text if e.negated else e.text), None
             found.negated = e.negated
             if e.negated:
                 ok = not ok
@@ -286,12 +290,23 @@ def _raw(nl: Any) -> str:
     return nl.value if hasattr(nl, "value") else str(nl)
 
 
+def _memo(ctx: Any, key: str) -> dict[Any, Any]:
+    """A table of facts derived from the configuration, kept with it (a
+    configuration reloaded on SIGHUP starts afresh); in the context when it
+    has no configuration object to keep them."""
+    holder = getattr(getattr(ctx, "config", None), "derived", None)
+    if not isinstance(holder, dict):
+        holder = ctx.extra
+    memo = holder.get(key)
+    if memo is None:
+        memo = holder[key] = {}
+    return memo  # type: ignore[no-any-return]
+
+
 def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
     """Whether a named list's result may be kept: it was declared with
     ``_cache``, or neither it nor a named list it refers to contains a ``$``."""
-    memo = ctx.extra.get("lists.cacheable")
-    if memo is None:
-        memo = ctx.extra["lists.cacheable"] = {}
+    memo = _memo(ctx, "lists.cacheable")
     key = (kind, name)
     if key not in memo:
         nl = _named_list(ctx, kind, name)
@@ -307,6 +322,17 @@ def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
                         break
         memo[key] = ok
     return bool(memo[key])
+
+
+def _named_facts(ctx: Any, kind: str, name: str) -> tuple[str, bool]:
+    """A named list's text and whether its result may be cached (ListDefer
+    for an unknown name, which is not remembered)."""
+    memo = _memo(ctx, "lists.named")
+    hit = memo.get((kind, name))
+    if hit is None:
+        nl = _named_list(ctx, kind, name)
+        hit = memo[(kind, name)] = (_raw(nl), _cacheable(ctx, kind, name))
+    return hit  # type: ignore[no-any-return]
 
 
 # Scopes of the named-list result caches, as Exim keeps them: per recipient
@@ -330,52 +356,55 @@ def new_message(ctx: Any) -> None:
 def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
     """A ``+name`` item. None when the subject is not in the named list (the
     outer list goes on); its result is cached when the list allows it."""
+    raw, cacheable = _named_facts(ctx, kind, name)
+    extra = ctx.extra
     cache = None
-    if s.cache is not None and _cacheable(ctx, kind, name):
+    if s.cache is not None and cacheable:
         slot = _CACHE_SLOTS[s.cache]
-        cache = ctx.extra.get(slot)
+        cache = extra.get(slot)
         if cache is None:
-            cache = ctx.extra[slot] = {}
-        hit = cache.get((kind, name, s.key(caseful)))
+            cache = extra[slot] = {}
+        key = (kind, name, s.ip_text if s.host else s.text if caseful else s.folded)
+        hit = cache.get(key)
         if hit is not None:
             ok, value, captures = hit
             return (True, Found(value, captures, cached=True)) if ok else None
-    nl = _named_list(ctx, kind, name)
-    raw = _raw(nl)
-    depth = ctx.extra.get("lists.depth", 0)
+    depth = extra.get("lists.depth", 0)
     if depth > 50:
         raise ListDefer(f'named list "+{name}" refers to itself')
-    ctx.extra["lists.depth"] = depth + 1
+    extra["lists.depth"] = depth + 1
     try:
         text = _expand_list(ctx, raw, True)
-        cl = compile_list(kind, text)
-        r = _traced_run(ctx, cl, s, caseful, text)
+        r = _traced_run(ctx, compile_list(kind, text), s, caseful, text)
     finally:
-        ctx.extra["lists.depth"] = depth
+        extra["lists.depth"] = depth
+    ok, found = r
     if cache is not None:
-        cache[(kind, name, s.key(caseful))] = (r[0], r[1].value, r[1].captures)
-    return (True, Found(r[1].value, r[1].captures)) if r[0] else None
+        cache[key] = (ok, found.value, found.captures)
+    return (True, Found(found.value, found.captures)) if ok else None
 
 
 def _traced_run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool, text: str) -> tuple[bool, Found]:
     """A whole list checked, end-of-list sense included, with its trace line."""
     trace = ctx.extra.get("lists.trace") if ctx is not None else None
+    if trace is None:
+        r = _run(ctx, cl, s, caseful)
+        if r is None:
+            return _ends_negated(cl, caseful), Found(end=True)
+        return r
     try:
         r = _run(ctx, cl, s, caseful)
     except ListDefer as exc:
-        if trace is not None:
-            trace.append(f'{s.label} in "{text}"? list match deferred for {exc.item or text}')
+        trace.append(f'{s.label} in "{text}"? list match deferred for {exc.item or text}')
         raise
     except HostNotFound as exc:
-        if trace is not None and not exc.traced:
+        if not exc.traced:
             exc.traced = True
             trace.append(f'{s.label} in "{text}"? no ({exc.message})')
         raise
     if r is None:
-        r = (_ends_negated(cl, caseful), Found())
-        r[1].end = True
-    if trace is not None:
-        trace.append(f'{s.label} in "{text}"? {outcome(r[0], r[1])}')
+        r = (_ends_negated(cl, caseful), Found(end=True))
+    trace.append(f'{s.label} in "{text}"? {outcome(r[0], r[1])}')
     return r
 
 

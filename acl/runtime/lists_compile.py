@@ -47,7 +47,7 @@ class HostNotFound(ExpansionError):
         self.traced = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """The item that decided a list check: the value Exim stores ($value,
     $domain_data, ...), for wildcard and regex items the numeric variables
@@ -63,7 +63,7 @@ class Found:
     end: bool = False  # no item matched: the end of the list decided
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     """Consecutive plain items of one sense. Each table maps a key to the
     item's position in the list, so that the earliest item wins and its text
@@ -87,7 +87,7 @@ class _Block:
         self.plens.setdefault(ver, set()).add(plen)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     negated: bool
     kind: str  # regex, lookup, named, file, special, address, hostname, caseful
@@ -98,7 +98,7 @@ class _Item:
     run: tuple[str, int] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class CompiledList:
     kind: str
     entries: list[Any]
