@@ -23,6 +23,7 @@ from acl.serve.mainlog import MainLog, MainLogHandler
 from acl.serve.protocol import ServeSMTP
 from acl.smtp.logs import message_id
 from acl.spool import Envelope, Spool
+from acl.spool.commit import Committer
 
 ACL_THREADS = 64  # sessions whose ACLs may wait on lookups at the same time
 MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
@@ -31,7 +32,7 @@ ID_MEMORY = 120.0  # seconds an id this process used is remembered (see claim_id
 _B62 = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}
 
 
-def _name_thread(prefix: str) -> None:
+def name_thread(prefix: str) -> None:
     """Give a pool thread its name in the kernel too (top -H, /proc/PID/task,
     the benchmark's CPU by thread); Python 3.11 names only its own object."""
     import ctypes
@@ -39,14 +40,15 @@ def _name_thread(prefix: str) -> None:
 
     try:
         libc = ctypes.CDLL(None)
-        libc.prctl(15, f"{prefix}_{threading.get_native_id() % 1000}".encode()[:15], 0, 0, 0)  # PR_SET_NAME
+        name = prefix if "_" in prefix else f"{prefix}_{threading.get_native_id() % 1000}"
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
     except (OSError, AttributeError):
         pass
 
 
 def _pool(workers: int, prefix: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix,
-                              initializer=_name_thread, initargs=(prefix,))
+                              initializer=name_thread, initargs=(prefix,))
 
 
 def _id_seconds(mid: str) -> int:
@@ -192,7 +194,7 @@ class Server:
         self.per_host: dict[str, int] = {}
         self.claimed: set[str] = set()  # ids of messages being written
         self.recent_ids: dict[str, float] = {}  # id -> when written, oldest first
-        self.io = _pool(4, "spool")
+        self.io = _pool(2, "io")
         self.delivery_pool = _pool(1, "deliver")
         # ACL runs (and TLS setup, DKIM) of all sessions: a session waiting on
         # DNS holds one thread, the others go on in the rest.
@@ -201,6 +203,7 @@ class Server:
         self.stopping: asyncio.Event | None = None
         self.bound: list[tuple[str, int]] = []
         self.worker: asyncio.Task[None] | None = None
+        self.committer: Committer | None = None
 
     @property
     def count(self) -> int:
@@ -217,6 +220,8 @@ class Server:
         self.stopping = asyncio.Event()
         self.spool.create()
         self.spool.tidy()
+        self.committer = Committer(self.spool, self.loop, on_commit=self._committed)
+        self.committer.start()
         self.log_handler.attach()
         st = self.state
         for addr in st.listen:
@@ -270,6 +275,8 @@ class Server:
             await asyncio.gather(self.worker, return_exceptions=True)
         self.delivery_pool.shutdown(wait=True)
         self.acl_pool.shutdown(wait=False, cancel_futures=True)
+        if self.committer is not None:
+            self.committer.stop()
         self.io.shutdown(wait=True)
         self.log_handler.detach()
         self.mainlog.close()
@@ -402,11 +409,14 @@ class Server:
             self.recent_ids[mid] = time.time()
 
     async def store(self, env: Envelope, message: bytes) -> None:
-        fut = self.loop.run_in_executor(self.io, self.spool.store, env, message)
+        assert self.committer is not None
+        await self.committer.store(env, message)
+
+    def _committed(self, env: Envelope) -> None:
+        """A message is on disk: queued for delivery (even if the session
+        that stored it was cancelled meanwhile)."""
         if not (env.frozen or env.queued):
-            # Queued even if this session is cancelled while the write finishes.
-            fut.add_done_callback(lambda f: f.exception() is None and self.queue(env.id))
-        await fut
+            self.queue(env.id)
 
     def queue(self, mid: str) -> None:
         if self.to_deliver is not None:

@@ -79,15 +79,25 @@ def fsync_dir(path: Path) -> None:
 
 def write_file(path: Path, data: bytes, exclusive: bool = True) -> None:
     """Write and fsync ``data`` (O_EXCL: a name is never reused by mistake)."""
+    fd = write_unsynced(path, data, exclusive)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_unsynced(path: Path, data: bytes, exclusive: bool = True) -> int:
+    """Write ``data`` to a new file; its descriptor, open, for the fsync."""
     flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
     fd = os.open(path, flags, 0o600)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        raise
+    return fd
 
 
 class Spool:
@@ -113,30 +123,71 @@ class Spool:
     def store(self, env: Envelope, message: bytes) -> None:
         """Commit one message: -D then -H into input/ (the -H rename is the
         commit point), the directory fsynced. Raises SpoolError (also when
-        the id is taken)."""
-        tmp_d, tmp_h = self.tmp / f"{env.id}-D", self.tmp / f"{env.id}-H"
-        final_d = self.path(env.id, "D")
+        the id is taken). The daemon does the same steps for a batch of
+        messages at a time (acl.spool.commit)."""
+        self.stage(env, message)
+        self.publish(env.id)
+        try:
+            self.sync_input()
+        except OSError as e:
+            raise SpoolError(f"spool write for {env.id} failed: {e}") from None
+
+    def stage(self, env: Envelope, message: bytes) -> None:
+        """The message's files written and fsynced under tmp/."""
+        fds = self.stage_unsynced(env, message)
+        try:
+            for fd in fds:
+                os.fsync(fd)
+        except OSError as e:
+            self.discard(env.id)
+            raise SpoolError(f"spool write for {env.id} failed: {e}") from None
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+    def stage_unsynced(self, env: Envelope, message: bytes) -> list[int]:
+        """The message's files written under tmp/, not yet fsynced: their open
+        descriptors (the caller fsyncs and closes them)."""
+        fds: list[int] = []
+        try:
+            fds.append(write_unsynced(self.tmp / f"{env.id}-D", message))
+            fds.append(write_unsynced(self.tmp / f"{env.id}-H", env.to_json()))
+        except OSError as e:
+            for fd in fds:
+                os.close(fd)
+            self.discard(env.id)
+            raise SpoolError(f"spool write for {env.id} failed: {e}") from None
+        return fds
+
+    def publish(self, mid: str) -> None:
+        """The commit point of a staged message: -D linked into input/ (the
+        link fails with EEXIST when the id is taken, where a rename would
+        replace the other message), then -H renamed there. Durable once
+        input/ is fsynced (sync_input)."""
+        tmp_d = self.tmp / f"{mid}-D"
+        final_d = self.path(mid, "D")
         linked = False
         try:
-            write_file(tmp_d, message)
-            write_file(tmp_h, env.to_json())
-            # The -D link fails (EEXIST) when the id is taken, where a rename
-            # would replace the other message: the guard, without stat calls.
             os.link(tmp_d, final_d)
             linked = True
             os.unlink(tmp_d)
-            os.rename(tmp_h, self.path(env.id, "H"))
-            linked = False  # committed: -D belongs to the message now
-            fsync_dir(self.input)
+            os.rename(self.tmp / f"{mid}-H", self.path(mid, "H"))
         except OSError as e:
             if linked:  # ours, never committed
                 final_d.unlink(missing_ok=True)
-            for p in (tmp_d, tmp_h):
-                try:
-                    p.unlink()
-                except OSError:
-                    pass
-            raise SpoolError(f"spool write for {env.id} failed: {e}") from None
+            self.discard(mid)
+            raise SpoolError(f"spool write for {mid} failed: {e}") from None
+
+    def sync_input(self) -> None:
+        fsync_dir(self.input)
+
+    def discard(self, mid: str) -> None:
+        """A staged message's files under tmp/, removed."""
+        for p in (self.tmp / f"{mid}-D", self.tmp / f"{mid}-H"):
+            try:
+                p.unlink()
+            except OSError:
+                pass
 
     # -- reading ------------------------------------------------------------
 
