@@ -49,12 +49,41 @@ def _interpreter_of(state: RunState) -> Interpreter:
 
 
 def normalize_where(where: str) -> str:
+    w = _WHERE.get(where)
+    if w is not None:
+        return w
     w = where.strip().lower()
     w = w.removeprefix("acl_smtp_").removeprefix("acl_")
     w = _ALIASES.get(w, w)
     if w not in PHASES:
         raise ValueError(f"unknown ACL phase {where!r}")
+    if len(_WHERE) < 1000:  # names as callers write them; few, but bound the table
+        _WHERE[where] = w
     return w
+
+
+_WHERE: dict[str, str] = {}
+
+
+class _Runner:
+    """What ``${acl{...}}`` calls: an ACL of ``engine`` run in ``ctx`` (kept
+    on the context, and reused while the same engine serves it)."""
+
+    __slots__ = ("engine", "ctx")
+
+    def __init__(self, engine: "Engine", ctx: Any) -> None:
+        self.engine, self.ctx = engine, ctx
+
+    def __call__(self, name: str, args: list[str]) -> tuple[str, str | None]:
+        from acl.engine.evaluate import call_with_args
+
+        ctx = self.ctx
+        where = ctx.extra.get("acl_where") or "unknown"
+        outer = ctx.extra.get("acl_state")
+        state = RunState(where, ctx, outer.effects if outer else Effects())
+        level = ctx.extra.get("acl_level")
+        rc = call_with_args(state, name, list(args), 0 if level is None else level + 1)
+        return rc.value, state.user_msg
 
 
 class Engine:
@@ -89,11 +118,16 @@ class Engine:
         """Make ``${acl{...}}`` and the ``acl`` expansion condition run ACLs of
         this engine in ``ctx`` (phase: the ACL running at the time, else
         ``where``)."""
+        self._attach(ctx, normalize_where(where))
+
+    def _attach(self, ctx: Any, where: str) -> None:
         if ctx.config is None:
             ctx.config = self.config
         ctx.extra["acl_engine"] = self
-        ctx.extra.setdefault("acl_where", normalize_where(where))
-        ctx.acl_runner = self._expansion_runner(ctx)
+        ctx.extra.setdefault("acl_where", where)
+        runner = ctx.acl_runner
+        if type(runner) is not _Runner or runner.engine is not self or runner.ctx is not ctx:
+            ctx.acl_runner = _Runner(self, ctx)
 
     # -- lifetimes (the SMTP dialogue calls these, as smtp_in.c resets state)
 
@@ -131,7 +165,7 @@ class Engine:
         if name_or_text is None:
             res = Result.FAIL if w in _UNSET_DENIES else Result.OK
             return Verdict(res, where=w)
-        self.attach(ctx, w)
+        self._attach(ctx, w)
         outer_where = ctx.extra.get("acl_where")
         ctx.extra["acl_where"] = w
         state = RunState(w, ctx)
@@ -146,16 +180,3 @@ class Engine:
             rc = Result.ERROR  # the log message is kept (exim -bh)
         return Verdict(rc, split_message(state.user_msg), state.log_msg, state.acl_name,
                        state.statement, state.condition, state.temp_details, state.effects, w)
-
-    def _expansion_runner(self, ctx: Any) -> Any:
-        def run(name: str, args: list[str]) -> tuple[str, str | None]:
-            from acl.engine.evaluate import call_with_args
-
-            where = ctx.extra.get("acl_where") or "unknown"
-            outer = ctx.extra.get("acl_state")
-            state = RunState(where, ctx, outer.effects if outer else Effects())
-            level = ctx.extra.get("acl_level")
-            rc = call_with_args(state, name, list(args), 0 if level is None else level + 1)
-            return rc.value, state.user_msg
-
-        return run

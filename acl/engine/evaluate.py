@@ -194,8 +194,10 @@ class Interpreter:
         if tracer is not None:
             tracer.enter(acl.name, state.where, level)
         quit_check = level == 0 and state.where in ("quit", "notquit")
+        frame = Frame(state, "", level)  # one for all statements: nothing keeps it
         for stmt, steps in self._plan(acl):
-            frame = Frame(state, stmt.verb, level)
+            verb = frame.verb = stmt.verb
+            frame.cond, frame.endpass = None, False
             # Messages left by an earlier statement that did not end the ACL are
             # dropped (exim -bh: a failed "accept message = x" leaves none for a
             # following deny, while the implicit deny at the end keeps them).
@@ -204,32 +206,35 @@ class Interpreter:
                 state.statement, state.condition = stmt, None
             if tracer is not None:
                 tracer.statement(stmt, level)
-            rc = self._conditions(frame, steps)
+            rc = self._conditions(frame, steps, tracer)
             if level == 0 and rc is not Result.OK:
                 state.condition = frame.cond
-            if rc == Result.DEFER:
-                if stmt.verb != "warn":
+            if rc is Result.DEFER:
+                if verb != "warn":
                     return Result.DEFER
-            elif rc == Result.ERROR:
+            elif rc is Result.ERROR:
                 return Result.ERROR
-            verb = stmt.verb
             out: Result | None = None
-            if verb in ("accept", "discard"):
-                if rc in (Result.OK, Result.DISCARD):
+            if verb == "accept" or verb == "discard":
+                if rc is Result.OK or rc is Result.DISCARD:
                     out = rc if verb == "accept" else Result.DISCARD
                 elif frame.endpass:
                     out = rc
-            elif verb == "defer" and rc == Result.OK:
-                state.temp_details = True
-                out = Result.DEFER
-            elif verb == "deny" and rc == Result.OK:
-                out = Result.FAIL
-            elif verb == "drop" and rc == Result.OK:
-                out = Result.FAIL_DROP
-            elif verb == "require" and rc != Result.OK:
-                out = rc
             elif verb == "warn":
-                self._warn(state, rc, acl.name)
+                if rc is Result.FAIL:
+                    state.user_msg = state.log_msg = None
+                else:
+                    self._warn(state, rc, acl.name)
+            elif rc is Result.OK:
+                if verb == "deny":
+                    out = Result.FAIL
+                elif verb == "defer":
+                    state.temp_details = True
+                    out = Result.DEFER
+                elif verb == "drop":
+                    out = Result.FAIL_DROP
+            elif verb == "require":
+                out = rc
             if out is not None:
                 if quit_check and verb != "accept":
                     state.log_msg = (f"QUIT or not-QUIT toplevel ACL may not fail "
@@ -241,9 +246,9 @@ class Interpreter:
         return Result.FAIL
 
     def _warn(self, state: RunState, rc: Result, acl_name: str) -> None:
-        from acl.engine.modifiers import warn_effects
+        if rc is Result.OK:
+            from acl.engine.modifiers import warn_effects
 
-        if rc == Result.OK:
             warn_effects(state)
         elif rc == Result.DEFER:
             # Exim 4.96 names the verb where the ACL name is meant.
@@ -255,10 +260,8 @@ class Interpreter:
 
     # -- acl_check_condition -------------------------------------------------
 
-    def _conditions(self, frame: Frame, steps: tuple[Any, ...]) -> Result:
+    def _conditions(self, frame: Frame, steps: tuple[Any, ...], tracer: Any) -> Result:
         state = frame.state
-        extra = state.ctx.extra
-        tracer = extra.get("acl_tracer") if extra else None
         user_message: Condition | None = None
         log_message: Condition | None = None
         rc = Result.OK

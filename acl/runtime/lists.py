@@ -124,8 +124,10 @@ def _check_block(b: _Block, s: _Subject, caseful: bool) -> Found | None:
     return Found(None if b.host else text, best[1], text)
 
 
-def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
-    """First-match-wins scan. None when no item matched."""
+def _scan(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool, named: Any) -> tuple[Any, Any] | None:
+    """The first entry that matches, with what its check gave (a Found for a
+    block; ``named(...)``'s result for a ``+name`` item; else _check_item's);
+    None when no item matched."""
     entries, i, n = cl.entries, 0, len(cl.entries)
     while i < n:
         e = entries[i]
@@ -133,7 +135,7 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
         if type(e) is _Block:
             f = _check_block(e, s, caseful)
             if f is not None:
-                return (True, f) if not e.negated else (False, Found(item=f.item, negated=True))
+                return e, f
             continue
         kind = e.kind
         if kind == "caseful":
@@ -144,25 +146,72 @@ def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tupl
             continue
         try:
             if kind == "named":
-                f = _check_named(ctx, cl.kind, e.text[1:], s, caseful or e.extra)
+                r = named(ctx, cl.kind, e.text[1:], s, caseful or e.extra)
             else:
-                f = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
+                r = _check_item(ctx, cl.kind, e, s, caseful or e.extra)
         except ListDefer as exc:
             exc.item = e.text  # each enclosing list names its own item
             raise
-        if f is not None:
-            ok, found = f
-            if kind == "file":
-                found.where = e.text  # the item is the file's line
-            else:
-                found.item, found.where = ("!" + e.text if e.negated else e.text), None
-            found.negated = e.negated
-            if e.negated:
-                ok = not ok
-            if not ok:
-                found = Found(item=found.item, where=found.where, cached=found.cached, negated=e.negated)
-            return ok, found
+        if r is not None:
+            return e, r
     return None
+
+
+def _run(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool = False) -> tuple[bool, Found] | None:
+    """First-match-wins scan. None when no item matched."""
+    hit = _scan(ctx, cl, s, caseful, _check_named)
+    if hit is None:
+        return None
+    e, f = hit
+    if type(e) is _Block:
+        return (True, f) if not e.negated else (False, Found(item=f.item, negated=True))
+    ok, found = f
+    if e.kind == "file":
+        found.where = e.text  # the item is the file's line
+    else:
+        found.item, found.where = ("!" + e.text if e.negated else e.text), None
+    found.negated = e.negated
+    if e.negated:
+        ok = not ok
+    if not ok:
+        found = Found(item=found.item, where=found.where, cached=found.cached, negated=e.negated)
+    return ok, found
+
+
+# ---- the untraced path: (matched, value, captures) triples, the shape the
+# named-list caches keep, instead of Found objects made for the trace's sake.
+
+_NO = (False, None, None)
+
+
+def _decide(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool) -> tuple[bool, str | None, Any]:
+    """A whole list checked without tracing, end-of-list sense included."""
+    hit = _scan(ctx, cl, s, caseful, _named_decision)
+    if hit is None:
+        return (True, None, None) if _ends_negated(cl, caseful) else _NO
+    e, f = hit
+    if type(e) is _Block:
+        return _NO if e.negated else (True, f.value, f.captures)
+    ok, value, captures = f if e.kind == "named" else (f[0], f[1].value, f[1].captures)
+    if e.negated:
+        ok = not ok
+    return (True, value, captures) if ok else _NO
+
+
+def _named_decision(ctx: Any, kind: str, name: str, s: _Subject,
+                    caseful: bool) -> tuple[bool, str | None, Any] | None:
+    """:func:`_check_named` without tracing: None when the subject is not in
+    the named list."""
+    raw, cache, key, hit = _named_cached(ctx, kind, name, s, caseful)
+    if hit is None:
+        depth = _nest(ctx, name)
+        try:
+            hit = _decide(ctx, compile_list(kind, _expand_list(ctx, raw, True)), s, caseful)
+        finally:
+            ctx.extra["lists.depth"] = depth
+        if cache is not None:
+            cache[key] = hit
+    return hit if hit[0] else None
 
 
 def _none_match(ctx: Any, pattern: str, subject: str, caseful: bool) -> bool:
@@ -353,32 +402,45 @@ def new_message(ctx: Any) -> None:
     ctx.extra.pop("lists.cache." + MESSAGE, None)
 
 
+def _named_cached(ctx: Any, kind: str, name: str, s: _Subject,
+                  caseful: bool) -> tuple[str, dict[Any, Any] | None, Any, Any]:
+    """A ``+name`` item's list text, its result cache and key (None when the
+    result may not be kept) and the cached (matched, value, captures)."""
+    raw, cacheable = _named_facts(ctx, kind, name)
+    if s.cache is None or not cacheable:
+        return raw, None, None, None
+    extra = ctx.extra
+    slot = _CACHE_SLOTS[s.cache]
+    cache = extra.get(slot)
+    if cache is None:
+        cache = extra[slot] = {}
+    key = (kind, name, s.ip_text if s.host else s.text if caseful else s.folded)
+    return raw, cache, key, cache.get(key)
+
+
+def _nest(ctx: Any, name: str) -> int:
+    """One level deeper into named lists (the caller restores the depth
+    returned); a list that refers to itself ends in ListDefer."""
+    depth: int = ctx.extra.get("lists.depth", 0)
+    if depth > 50:
+        raise ListDefer(f'named list "+{name}" refers to itself')
+    ctx.extra["lists.depth"] = depth + 1
+    return depth
+
+
 def _check_named(ctx: Any, kind: str, name: str, s: _Subject, caseful: bool) -> tuple[bool, Found] | None:
     """A ``+name`` item. None when the subject is not in the named list (the
     outer list goes on); its result is cached when the list allows it."""
-    raw, cacheable = _named_facts(ctx, kind, name)
-    extra = ctx.extra
-    cache = None
-    if s.cache is not None and cacheable:
-        slot = _CACHE_SLOTS[s.cache]
-        cache = extra.get(slot)
-        if cache is None:
-            cache = extra[slot] = {}
-        key = (kind, name, s.ip_text if s.host else s.text if caseful else s.folded)
-        hit = cache.get(key)
-        if hit is not None:
-            ok, value, captures = hit
-            return (True, Found(value, captures, cached=True)) if ok else None
-    depth = extra.get("lists.depth", 0)
-    if depth > 50:
-        raise ListDefer(f'named list "+{name}" refers to itself')
-    extra["lists.depth"] = depth + 1
+    raw, cache, key, hit = _named_cached(ctx, kind, name, s, caseful)
+    if hit is not None:
+        ok, value, captures = hit
+        return (True, Found(value, captures, cached=True)) if ok else None
+    depth = _nest(ctx, name)
     try:
         text = _expand_list(ctx, raw, True)
-        r = _traced_run(ctx, compile_list(kind, text), s, caseful, text)
+        ok, found = _traced_run(ctx, compile_list(kind, text), s, caseful, text)
     finally:
-        extra["lists.depth"] = depth
-    ok, found = r
+        ctx.extra["lists.depth"] = depth
     if cache is not None:
         cache[key] = (ok, found.value, found.captures)
     return (True, Found(found.value, found.captures)) if ok else None
@@ -570,9 +632,15 @@ def _check_address_item(ctx: Any, item: str, s: _Subject, caseful: bool) -> Foun
 def _check_domain_part(ctx: Any, pattern: str, domain: str) -> Found | None:
     """An address item's domain part, checked (and traced) as a one-item
     domain list, as Exim does once the local part has matched."""
-    cl = CompiledList("domain", _compile_items("domain", [pattern]).entries, False)
-    ok, found = _traced_run(ctx, cl, _Subject(domain, domain), False, pattern)
+    ok, found = _traced_run(ctx, _domain_part_list(pattern), _Subject(domain, domain), False, pattern)
     return found if ok else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _domain_part_list(pattern: str) -> CompiledList:
+    """The one-item domain list an address item's domain part is checked as
+    (compiled once: it holds no per-context state)."""
+    return CompiledList("domain", _compile_items("domain", [pattern]).entries, False)
 
 
 def _check_atat(ctx: Any, spec_item: str, lpart: str, domain: str, caseful: bool) -> Found | None:
@@ -639,6 +707,29 @@ def check_list(ctx: Any, kind: str, subject: _Subject, listtext: str, *, expand:
     return found if ok else None
 
 
+def _match(ctx: Any, kind: str, subject: _Subject, listtext: str, expand: bool,
+           data_var: str | None) -> bool:
+    """check_list() and the variables a match sets; without a trace, the
+    same decision without building Found objects."""
+    if ctx is None or ctx.extra.get("lists.trace") is not None:
+        return _store(ctx, check_list(ctx, kind, subject, listtext, expand=expand), data_var)
+    try:
+        text = _expand_list(ctx, listtext, expand)
+    except ForcedFail:
+        return False
+    try:
+        ok, value, captures = _decide(ctx, compile_list(kind, text), subject, False)
+    except (_NoHostName, HostNotFound):
+        return False
+    if not ok:
+        return False
+    if data_var:  # an item without a value (an address in a host list) empties it
+        ctx.variables[data_var] = "" if value is None else like(value, text) if is_tainted(text) else value
+    if captures:
+        _set_digits(ctx, captures)
+    return True
+
+
 def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
     if found is None:
         return False
@@ -654,10 +745,14 @@ _DIGITS = tuple(str(i) for i in range(10))
 def set_captures(ctx: Any, found: Found) -> None:
     """$0, $1, ... from a wildcard or regex item, as Exim sets them."""
     if found.captures:
-        b = ctx.bindings
-        for k in _DIGITS:
-            b.pop(k, None)
-        b.update(zip(_DIGITS, found.captures))
+        _set_digits(ctx, found.captures)
+
+
+def _set_digits(ctx: Any, captures: tuple[str, ...]) -> None:
+    b = ctx.bindings
+    for k in _DIGITS:
+        b.pop(k, None)
+    b.update(zip(_DIGITS, captures))
 
 
 def domain_subject(domain: str, cache: str | None = None) -> _Subject:
@@ -715,33 +810,32 @@ def _scope(ctx: Any, cache: str | None, data_var: str | None) -> str | None:
 
 def match_domain(ctx: Any, domain: str, listtext: str, *, expand: bool = False,
                  data_var: str | None = "domain_data", cache: str | None = DEFAULT) -> bool:
-    subject = domain_subject(domain, _scope(ctx, cache, data_var))
-    return _store(ctx, check_list(ctx, "domain", subject, listtext, expand=expand), data_var)
+    return _match(ctx, "domain", domain_subject(domain, _scope(ctx, cache, data_var)), listtext,
+                  expand, data_var)
 
 
 def match_local_part(ctx: Any, lp: str, listtext: str, *, expand: bool = False,
                      data_var: str | None = "local_part_data", cache: str | None = DEFAULT) -> bool:
-    subject = local_part_subject(lp, _scope(ctx, cache, data_var))
-    return _store(ctx, check_list(ctx, "localpart", subject, listtext, expand=expand), data_var)
+    return _match(ctx, "localpart", local_part_subject(lp, _scope(ctx, cache, data_var)), listtext,
+                  expand, data_var)
 
 
 def match_address(ctx: Any, address: str, listtext: str, *, expand: bool = False,
                   data_var: str | None = None, cache: str | None = DEFAULT) -> bool:
-    subject = address_subject(address, _scope(ctx, cache, data_var))
-    return _store(ctx, check_list(ctx, "address", subject, listtext, expand=expand), data_var)
+    return _match(ctx, "address", address_subject(address, _scope(ctx, cache, data_var)), listtext,
+                  expand, data_var)
 
 
 def match_host(ctx: Any, ip: str, name: str | None, listtext: str, *, expand: bool = False,
                data_var: str | None = "host_data", cache: str | None = DEFAULT) -> bool:
-    subject = host_subject(ip, name, cache=_scope(ctx, cache, data_var))
-    return _store(ctx, check_list(ctx, "host", subject, listtext, expand=expand), data_var)
+    return _match(ctx, "host", host_subject(ip, name, cache=_scope(ctx, cache, data_var)), listtext,
+                  expand, data_var)
 
 
 def match_ip(ctx: Any, ip: str, listtext: str, *, expand: bool = False, data_var: str | None = None) -> bool:
     if ip and not is_ip(ip):
         raise ExpansionError(f'"{ip}" is not an IP address')
-    subject = host_subject(ip, None, ip_only=True)
-    return _store(ctx, check_list(ctx, "host", subject, listtext, expand=expand), data_var)
+    return _match(ctx, "host", host_subject(ip, None, ip_only=True), listtext, expand, data_var)
 
 
 def inlist_value(s: str, listtext: str, caseless: bool) -> str | None:
