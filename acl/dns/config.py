@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -78,9 +79,18 @@ def _signature(path: str) -> tuple[int, ...] | None:
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
 
 
+RECHECK = 1.0  # seconds between two looks at resolv.conf's signature
+_checked = (0.0, "")  # (monotonic time, path) of the last look
+
+
 def system_config() -> ResolverConfig:
-    """resolv.conf as glibc reads it, read again only when the file changes."""
-    global _SYSTEM
+    """resolv.conf as glibc reads it, read again only when the file changes
+    (looked at no more than once a second: a server asks per connection)."""
+    global _SYSTEM, _checked
+    now = time.monotonic()
+    if _SYSTEM is not None and _checked[1] == RESOLV_CONF and now - _checked[0] < RECHECK:
+        return _SYSTEM[1]
+    _checked = (now, RESOLV_CONF)
     key = (RESOLV_CONF, _signature(RESOLV_CONF))
     if _SYSTEM is not None and _SYSTEM[0] == key and key[1] is not None:
         return _SYSTEM[1]
@@ -161,20 +171,26 @@ def config_for(ctx: Any) -> ResolverConfig:
         ctx.extra[CTX_KEY] = cfg
         return cfg
     opt = ctx.option
-    retrans, retry = _seconds(opt("dns_retrans", 0)), _int(opt("dns_retry", 0), 0)
-    cfg = replace(
-        cfg.with_timing(retrans or None, retry or None),
-        dnssec_ok=_int(opt("dns_dnssec_ok", -1), -1),
-        use_edns0=_int(opt("dns_use_edns0", -1), -1),
-        again_means_nonexist=opt("dns_again_means_nonexist", None) or None,
-        check_names_pattern=opt("dns_check_names_pattern", "") or "",
-        csa_search_limit=_int(opt("dns_csa_search_limit", 5), 5),
-        ipv4_lookup=opt("dns_ipv4_lookup", None) or None,
-        cname_loops=_int(opt("dns_cname_loops", 1), 1),
-        trust_aa=opt("dns_trust_aa", None) or None,
-    )
+    cfg = _applied(cfg, _seconds(opt("dns_retrans", 0)), _int(opt("dns_retry", 0), 0),
+                   _int(opt("dns_dnssec_ok", -1), -1), _int(opt("dns_use_edns0", -1), -1),
+                   opt("dns_again_means_nonexist", None) or None,
+                   opt("dns_check_names_pattern", "") or "", _int(opt("dns_csa_search_limit", 5), 5),
+                   opt("dns_ipv4_lookup", None) or None, _int(opt("dns_cname_loops", 1), 1),
+                   opt("dns_trust_aa", None) or None)
     ctx.extra[CTX_KEY] = cfg
     return cfg
+
+
+@functools.lru_cache(maxsize=64)
+def _applied(cfg: ResolverConfig, retrans: float, retry: int, dnssec_ok: int, use_edns0: int,
+             again_means_nonexist: str | None, check_names_pattern: str, csa_search_limit: int,
+             ipv4_lookup: str | None, cname_loops: int, trust_aa: str | None) -> ResolverConfig:
+    """The main options applied to a base configuration (a server makes the
+    same settings for every connection: built once)."""
+    return replace(cfg.with_timing(retrans or None, retry or None), dnssec_ok=dnssec_ok,
+                   use_edns0=use_edns0, again_means_nonexist=again_means_nonexist,
+                   check_names_pattern=check_names_pattern, csa_search_limit=csa_search_limit,
+                   ipv4_lookup=ipv4_lookup, cname_loops=cname_loops, trust_aa=trust_aa)
 
 
 def use_server(ctx: Any, host: str, port: int = 53, **settings: Any) -> ResolverConfig:

@@ -33,6 +33,7 @@ import dns.rdata
 import dns.rdatatype
 
 from acl.dns.config import ResolverConfig, config_for
+from acl.dns.udp import Query, udp
 
 
 class Status(enum.Enum):
@@ -145,12 +146,11 @@ def _cache_key(cfg: ResolverConfig, name: str, rtype: int) -> Any:
     return (cfg.nameservers, cfg.port, cfg.dnssec_ok, cfg.use_edns0, name.lower().rstrip("."), rtype)
 
 
-def _make_query(cfg: ResolverConfig, qname: dns.name.Name, rtype: int) -> dns.message.QueryMessage:
-    edns = cfg.use_edns0 == 1 or cfg.dnssec_ok == 1
-    q = dns.message.make_query(qname, rtype, use_edns=0 if edns else False, want_dnssec=cfg.dnssec_ok == 1)
-    if cfg.dnssec_ok == 1:
-        q.flags |= dns.flags.AD  # ask the server to report validation
-    return q
+def _make_query(cfg: ResolverConfig, qname: dns.name.Name, rtype: int) -> Query:
+    """RD set; EDNS0 when asked for (dns_use_edns0) or implied (dns_dnssec_ok),
+    with DO and AD for dns_dnssec_ok (the server is to report validation)."""
+    dnssec = cfg.dnssec_ok == 1
+    return Query(qname, rtype, edns=cfg.use_edns0 == 1 or dnssec, dnssec_ok=dnssec)
 
 
 def _records(section: list[Any]) -> tuple[Record, ...]:
@@ -208,7 +208,7 @@ def _finish(cfg: ResolverConfig, key: Any, name: str, rtype: int, ans: Answer | 
     return ans
 
 
-Exchange = tuple[dns.message.QueryMessage, str, bool]  # query, server, over TCP
+Exchange = tuple[Query, str, bool]  # query, server, over TCP
 
 
 def _exchanges(cfg: ResolverConfig, name: str, rtype: int) -> Generator[Exchange, Any, Answer]:
@@ -241,7 +241,7 @@ def query(cfg: ResolverConfig, name: str, rtype: int) -> Answer:
         while True:
             try:
                 send = dns.query.tcp if tcp else functools.partial(dns.query.udp, ignore_unexpected=True)
-                r = send(q, ns, timeout=cfg.timeout, port=cfg.port)
+                r = send(q.message, ns, timeout=cfg.timeout, port=cfg.port)
             except _FAILURES:
                 r = None
             q, ns, tcp = ex.send(r)
@@ -256,8 +256,10 @@ async def aquery(cfg: ResolverConfig, name: str, rtype: int) -> Answer:
         q, ns, tcp = next(ex)
         while True:
             try:
-                send = dns.asyncquery.tcp if tcp else functools.partial(dns.asyncquery.udp, ignore_unexpected=True)
-                r = await send(q, ns, timeout=cfg.timeout, port=cfg.port)
+                if tcp:
+                    r = await dns.asyncquery.tcp(q.message, ns, timeout=cfg.timeout, port=cfg.port)
+                else:
+                    r = await udp(q, ns, cfg.port, cfg.timeout)
             except _FAILURES:
                 r = None
             q, ns, tcp = ex.send(r)
