@@ -289,6 +289,11 @@ class EximSMTP(SMTP):
         await asyncio.get_running_loop().run_in_executor(
             None, hostname.lookup, self.ctx, lines.append)
         for line in lines:  # logged from here, in the loop's thread
+            self.log_lookup_failed(line)
+
+    def log_lookup_failed(self, line: str) -> None:
+        """The lookup's only line, "no host name found ...": -host_lookup_failed drops it."""
+        if selected(self.ctx, "host_lookup_failed"):
             self.log(line)
 
     def lookup_on_demand(self) -> None:
@@ -296,7 +301,7 @@ class EximSMTP(SMTP):
         then (blocking, as in Exim's process) and rebuilds $sender_fullhost."""
         from acl.smtp import hostname
 
-        if hostname.lookup(self.ctx, self.log):
+        if hostname.lookup(self.ctx, self.log_lookup_failed):
             self.build_fullhost()
 
     def set_active_hostname(self) -> bool:
