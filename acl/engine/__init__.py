@@ -35,6 +35,7 @@ _DISCARD_OK = frozenset({"mail", "rcpt", "data", "not_smtp", "mime", "not_smtp_m
                          "prdr"})
 
 
+_DISCARD = Result.DISCARD  # read through the class, a member costs a descriptor call
 _MESSAGE_VARIABLES = ("sender_rate", "sender_rate_limit", "sender_rate_period")
 _MESSAGE_EXTRA = ("acl_added_headers", "acl_removed_headers", "acl_warn_logged", hooks.MESSAGE_CONTROLS)
 
@@ -173,7 +174,7 @@ class Engine:
             rc = self._interp.check(state, name_or_text, 0)
         finally:
             ctx.extra["acl_where"] = outer_where
-        if rc == Result.DISCARD and w not in _DISCARD_OK:
+        if rc is _DISCARD and w not in _DISCARD_OK:
             from acl.engine.messages import WHERE_NAMES
             state.effects.logs.append(LogLine(
                 f'"discard" verb not allowed in {WHERE_NAMES[w]} ACL', ("main", "panic")))

@@ -12,6 +12,11 @@ from acl.errors import AclError, ConfigError, ExpansionError, ForcedFail, Lookup
 from acl.expansion import expand, literal
 from acl.runtime.values import is_tainted, like
 
+# Enum members read through their class cost a descriptor call each (Python
+# 3.11), several per statement: the interpreter reads these names instead.
+_OK, _FAIL, _DEFER, _ERROR, _FAIL_DROP, _DISCARD = (
+    Result.OK, Result.FAIL, Result.DEFER, Result.ERROR, Result.FAIL_DROP, Result.DISCARD)
+
 MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
 _PLANS_MAX = 10_000  # ACLs whose plans an interpreter keeps
 _CONDITIONS: dict[str, Any] | None = None  # acl.engine.conditions.CONDITIONS, once loaded
@@ -20,10 +25,10 @@ _CONDITIONS: dict[str, Any] | None = None  # acl.engine.conditions.CONDITIONS, o
 # (acl.c msgcond). Tuples: membership is an identity test, where a set would
 # call Enum.__hash__ (Python code) for every statement.
 _MSGCOND = {
-    "accept": (Result.OK, Result.FAIL, Result.FAIL_DROP),
-    "discard": (Result.OK, Result.FAIL, Result.FAIL_DROP),
-    "defer": (Result.OK,), "deny": (Result.OK,), "drop": (Result.OK,),
-    "require": (Result.FAIL, Result.FAIL_DROP), "warn": (Result.OK,),
+    "accept": (_OK, _FAIL, _FAIL_DROP),
+    "discard": (_OK, _FAIL, _FAIL_DROP),
+    "defer": (_OK,), "deny": (_OK,), "drop": (_OK,),
+    "require": (_FAIL, _FAIL_DROP), "warn": (_OK,),
 }
 # What a step of a statement is (the markers act when the loop reaches them).
 _TEST, _MESSAGE, _LOG_MESSAGE, _ENDPASS, _UNSUPPORTED = range(5)
@@ -75,7 +80,7 @@ def expand_arg(frame: Frame, text: str) -> str | None:
     except ForcedFail:
         return None
     except ExpansionError as e:
-        rc = Result.DEFER if isinstance(e, LookupDefer) else Result.ERROR
+        rc = _DEFER if isinstance(e, LookupDefer) else _ERROR
         raise CondError(rc, f'failed to expand ACL string "{text}": {e.message}') from None
 
 
@@ -167,28 +172,28 @@ class Interpreter:
     def _check_acl(self, state: RunState, text: str, level: int, tracer: Any) -> Result:
         if level > MAX_LEVEL:
             state.log_msg = "ACL nested too deep: possible loop"
-            return Result.ERROR
+            return _ERROR
         if not text:
-            return Result.OK
+            return _OK
         try:
             if "$" in text or "\\" in text:
                 name = like(expand(text, state.ctx), text)  # expanding tainted text stays tainted
             else:
                 name = text  # expands to itself
         except ForcedFail:
-            return Result.OK
+            return _OK
         except ExpansionError as e:
             state.log_msg = f'failed to expand ACL string "{text}": {e.message}'
-            return Result.ERROR
+            return _ERROR
         if is_tainted(name):
             state.effects.logs.append(LogLine(f'attempt to use tainted ACL text "{name}"',
                                               ("main", "panic")))
             state.log_msg = "internal configuration error"
-            return Result.ERROR
+            return _ERROR
         acl, err = self.find(name)
         if acl is None:
             state.log_msg = err
-            return Result.ERROR
+            return _ERROR
         if level == 0:
             state.acl_name = acl.name
         if tracer is not None:
@@ -207,50 +212,50 @@ class Interpreter:
             if tracer is not None:
                 tracer.statement(stmt, level)
             rc = self._conditions(frame, steps, tracer)
-            if level == 0 and rc is not Result.OK:
+            if level == 0 and rc is not _OK:
                 state.condition = frame.cond
-            if rc is Result.DEFER:
+            if rc is _DEFER:
                 if verb != "warn":
-                    return Result.DEFER
-            elif rc is Result.ERROR:
-                return Result.ERROR
+                    return _DEFER
+            elif rc is _ERROR:
+                return _ERROR
             out: Result | None = None
             if verb == "accept" or verb == "discard":
-                if rc is Result.OK or rc is Result.DISCARD:
-                    out = rc if verb == "accept" else Result.DISCARD
+                if rc is _OK or rc is _DISCARD:
+                    out = rc if verb == "accept" else _DISCARD
                 elif frame.endpass:
                     out = rc
             elif verb == "warn":
-                if rc is Result.FAIL:
+                if rc is _FAIL:
                     state.user_msg = state.log_msg = None
                 else:
                     self._warn(state, rc, acl.name)
-            elif rc is Result.OK:
+            elif rc is _OK:
                 if verb == "deny":
-                    out = Result.FAIL
+                    out = _FAIL
                 elif verb == "defer":
                     state.temp_details = True
-                    out = Result.DEFER
+                    out = _DEFER
                 elif verb == "drop":
-                    out = Result.FAIL_DROP
+                    out = _FAIL_DROP
             elif verb == "require":
                 out = rc
             if out is not None:
                 if quit_check and verb != "accept":
                     state.log_msg = (f"QUIT or not-QUIT toplevel ACL may not fail "
                                      f"('{verb}' verb used incorrectly)")
-                    return Result.ERROR
+                    return _ERROR
                 return out
         if level == 0:
             state.statement = state.condition = None
-        return Result.FAIL
+        return _FAIL
 
     def _warn(self, state: RunState, rc: Result, acl_name: str) -> None:
-        if rc is Result.OK:
+        if rc is _OK:
             from acl.engine.modifiers import warn_effects
 
             warn_effects(state)
-        elif rc == Result.DEFER:
+        elif rc == _DEFER:
             # Exim 4.96 names the verb where the ACL name is meant.
             tail = f": {state.log_msg}" if state.log_msg is not None else ""
             state.effects.logs.append(LogLine(
@@ -264,7 +269,7 @@ class Interpreter:
         state = frame.state
         user_message: Condition | None = None
         log_message: Condition | None = None
-        rc = Result.OK
+        rc = _OK
         snap: Any = None
         for code, cb, spec, text, fixed, negate in steps:
             if code:
@@ -294,30 +299,30 @@ class Interpreter:
                     from acl.engine.messages import WHERE_NAMES
                     # Exim says "condition" for modifiers too.
                     kind = "use" if spec.modifier else "test"
-                    raise CondError(Result.ERROR, f"cannot {kind} {cb.name} condition in "
+                    raise CondError(_ERROR, f"cannot {kind} {cb.name} condition in "
                                     f"{WHERE_NAMES.get(state.where, state.where)} ACL")
                 rc = spec.func(frame, cb, arg)
             except CondError as e:
                 state.log_msg = e.log_message
                 rc = e.rc
             if negate:
-                if rc is Result.OK:
-                    rc = Result.FAIL
-                elif rc is Result.FAIL or rc is Result.FAIL_DROP:
-                    rc = Result.OK
+                if rc is _OK:
+                    rc = _FAIL
+                elif rc is _FAIL or rc is _FAIL_DROP:
+                    rc = _OK
             if tracer:
                 from acl.engine.trace import report
                 report(tracer, frame, cb, spec.modifier, arg, rc, snap)
-            if rc is not Result.OK:
+            if rc is not _OK:
                 break
         else:
             frame.cond = None
-        if frame.endpass and rc is Result.OK:
+        if frame.endpass and rc is _OK:
             user_message = None
         if rc in _MSGCOND[frame.verb]:
             if user_message is None and log_message is None:
                 # _messages with nothing to expand
-                if frame.verb == "warn" or (rc is Result.OK and frame.verb in ("accept", "discard")):
+                if frame.verb == "warn" or (rc is _OK and frame.verb in ("accept", "discard")):
                     state.user_msg = state.log_msg = None
                 elif state.log_msg is None:
                     state.log_msg = state.user_msg
@@ -334,7 +339,7 @@ class Interpreter:
         state = frame.state
         old_user = state.user_msg
         old_log = state.log_msg if state.log_msg is not None else old_user
-        if frame.verb == "warn" or (rc == Result.OK and frame.verb in ("accept", "discard")):
+        if frame.verb == "warn" or (rc == _OK and frame.verb in ("accept", "discard")):
             state.user_msg = state.log_msg = None
         if user is not None:
             text = self._expand_message(state, user, old_user)

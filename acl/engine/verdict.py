@@ -22,7 +22,12 @@ class Result(enum.Enum):
     FAIL_DROP = "FAIL_DROP"  # drop: 5xx then the connection is closed
     DISCARD = "DISCARD"  # discard: success reply, recipient(s) thrown away
 
+    # Members are singletons compared by identity: hashing by identity (C)
+    # instead of Enum's hash of the name (Python) keeps dict and set probes cheap.
+    __hash__ = object.__hash__
 
+
+_OK, _DISCARD = Result.OK, Result.DISCARD  # read through the class, a member costs a descriptor call
 VERB_OF = {Result.OK: "accept", Result.FAIL: "deny", Result.DEFER: "defer",
            Result.ERROR: "error", Result.FAIL_DROP: "drop", Result.DISCARD: "discard"}
 
@@ -95,7 +100,7 @@ class Verdict:
 
     @property
     def accepted(self) -> bool:
-        return self.result in (Result.OK, Result.DISCARD)
+        return self.result is _OK or self.result is _DISCARD
 
     def __getattr__(self, name: str) -> Any:
         # Convenience: verdict.headers_added, verdict.controls ... read the effects.

@@ -376,11 +376,14 @@ def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
 def _named_facts(ctx: Any, kind: str, name: str) -> tuple[str, bool]:
     """A named list's text and whether its result may be cached (ListDefer
     for an unknown name, which is not remembered)."""
-    memo = _memo(ctx, "lists.named")
-    hit = memo.get((kind, name))
-    if hit is None:
-        nl = _named_list(ctx, kind, name)
-        hit = memo[(kind, name)] = (_raw(nl), _cacheable(ctx, kind, name))
+    try:
+        hit = ctx.config.derived["lists.named"][kind, name]
+    except (AttributeError, KeyError, TypeError):
+        memo = _memo(ctx, "lists.named")
+        hit = memo.get((kind, name))
+        if hit is None:
+            nl = _named_list(ctx, kind, name)
+            hit = memo[(kind, name)] = (_raw(nl), _cacheable(ctx, kind, name))
     return hit  # type: ignore[no-any-return]
 
 
@@ -714,7 +717,7 @@ def _match(ctx: Any, kind: str, subject: _Subject, listtext: str, expand: bool,
     if ctx is None or ctx.extra.get("lists.trace") is not None:
         return _store(ctx, check_list(ctx, kind, subject, listtext, expand=expand), data_var)
     try:
-        text = _expand_list(ctx, listtext, expand)
+        text = _expand_list(ctx, listtext, True) if expand and not _is_plain(listtext) else listtext
     except ForcedFail:
         return False
     try:
@@ -775,6 +778,7 @@ def host_subject(ip: str, name: str | None = None, *, ip_only: bool = False,
     return _Subject(ip, lc(ip), ver, n, ip, name, ip_only, cache, True)
 
 
+@functools.lru_cache(maxsize=4096)
 def _ip_number(ip: str) -> tuple[int, int]:
     """(version, address as a number) of an IP address text, (0, 0) if it is
     not one; an IPv4-mapped IPv6 address counts as IPv4. inet_pton, not the
