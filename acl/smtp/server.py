@@ -96,6 +96,7 @@ class EximSMTP(SMTP):
         self.acl_executor = acl_executor
         self.connection_start = time.monotonic()
         self.tls_active = False
+        self.tls_advertised = False  # by the last HELO/EHLO: STARTTLS needs it
         self.receive_timeout = 0.0  # seconds a daemon waits for input (0: no limit)
         self.on_done = on_done
         self.lines: LineReader | None = None
@@ -655,6 +656,7 @@ class EximSMTP(SMTP):
         self.esmtp = False
         self.pipelining = False
         self.chunking = False
+        self.tls_advertised = False
         user_msg = None
         if self.policy.acl_option("helo"):
             self.v["smtp_command_argument_data"] = TaintedStr(arg)
@@ -712,6 +714,7 @@ class EximSMTP(SMTP):
             self.chunking = True
         if not self.tls_active and host_in(ctx, "tls_advertise_hosts"):
             out.append("STARTTLS")
+            self.tls_advertised = True
         if option(ctx, "prdr_enable"):
             out.append("PRDR")
         self.smtputf8 = host_in(ctx, "smtputf8_advertise_hosts")
@@ -1088,7 +1091,7 @@ class EximSMTP(SMTP):
     async def cmd_starttls(self, arg: str) -> None:
         """The STARTTLS ACL, then the handshake: on a real socket for real
         (acl.tls), under -bh Exim's failure on plain text."""
-        if not host_in(self.ctx, "tls_advertise_hosts"):
+        if not self.tls_advertised:  # Exim's test: never before EHLO, nor once in TLS
             await self.synprot(503, "STARTTLS command used when not advertised", kind="protocol")
             return
         if self.policy.acl_option("starttls"):
@@ -1131,10 +1134,15 @@ class EximSMTP(SMTP):
         except TlsHandshakeError as exc:
             self.log(f"TLS error on connection from {self.policy.host(False)} "
                      f"(SSL_accept): {exc.message}")
+            # Exim reads on over the failed TLS, gets EOF and says so
+            if selected(self.ctx, "smtp_connection"):
+                self.log(f"{self.connection_info()} closed by EOF")
+            await self.notquit("tls-failed")
             raise Drop from None
         self.tls_active = True
         acl.auth.tls_started(self.ctx)
         self.helo_seen = self.esmtp = self.pipelining = self.chunking = False
+        self.tls_advertised = False
         self.free_once = set(_FREE_ONCE)
         if self.v.pop("sender_helo_name", None) is not None:
             self.build_fullhost()

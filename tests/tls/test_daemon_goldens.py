@@ -20,16 +20,7 @@ GOLDENS = json.loads((Path(__file__).parent / "goldens" / "daemon.json").read_te
 
 # Differences that come from acl/smtp/*, not from acl.tls: the fix is in
 # /tmp/h24-smtp.patch (see the report of that change).
-_NOT_ADVERTISED = ("Exim answers STARTTLS only when its last EHLO offered it (503 before EHLO "
-                   "and once in TLS); acl/smtp/server.py checks tls_advertise_hosts alone")
-_CLOSED_BY_EOF = ("after a failed handshake Exim logs 'SMTP connection from ... closed by EOF' "
-                  "(+smtp_connection); acl/smtp/server.py drops the session without it")
-XFAIL: dict[str, str] = {
-    "already_in_tls": _NOT_ADVERTISED, "before_ehlo": _NOT_ADVERTISED,
-    **{name: _CLOSED_BY_EOF for name in ("close_after_220", "no_cert_required", "plain_text_after_220",
-                                         "refused_protocol", "rogue_cert_required",
-                                         "s_client_refused_protocol")},
-}
+XFAIL: dict[str, str] = {}
 
 
 def _params() -> list[Any]:

@@ -9,8 +9,6 @@ import re
 import smtplib
 from pathlib import Path
 
-import pytest
-
 from tests.serve.support import InProcess, state_for
 from tests.tls.clients import s_client, smtp_tls
 from tests.tls.pki import Pki
@@ -63,8 +61,6 @@ def test_reset_after_starttls_and_the_arrival_line(pki: Pki, tmp_path: Path) -> 
     assert "SMTP connection from (client.test) [127.0.0.1] closed by QUIT" in log
 
 
-@pytest.mark.xfail(strict=True, reason="acl/smtp/server.py answers a STARTTLS that the last EHLO "
-                   "did not offer (fix: /tmp/h24-smtp.patch)")
 def test_second_starttls_is_not_advertised(pki: Pki, tmp_path: Path) -> None:
     """As Exim's daemon answers (tests/tls/goldens/daemon.json, already_in_tls)."""
     with _serve(pki, tmp_path) as srv:
