@@ -22,6 +22,7 @@ from acl.serve.listen import Listen, listen_addresses
 from acl.serve.mainlog import MainLog, MainLogHandler
 from acl.serve.protocol import ServeSMTP
 from acl.smtp.logs import message_id
+from acl.smtp.selectors import parse as parse_selector
 from acl.spool import Envelope, Spool
 from acl.spool.commit import Committer
 
@@ -91,6 +92,7 @@ class State:
     # if they read $sender_host_name, only once its lookup is settled.
     acl_inline: bool = False
     acl_reads_host_name: bool = True
+    log_selector: frozenset[str] = frozenset()
 
 
 def load_state(path: str, defines: dict[str, str], listen_override: list[str],
@@ -116,7 +118,8 @@ def load_state(path: str, defines: dict[str, str], listen_override: list[str],
         queue_only=bool(opts.get("queue_only", False)),
         listen=listen_addresses(opts, listen_override),
         acl_inline=not acl_waits(config),
-        acl_reads_host_name=any("sender_host_name" in t for t in _acl_texts(config)))
+        acl_reads_host_name=any("sender_host_name" in t for t in _acl_texts(config)),
+        log_selector=parse_selector(str(opts.get("log_selector") or "")))
 
 
 # ACL conditions and modifiers that never wait on I/O themselves (their
@@ -185,7 +188,7 @@ class Server:
         self._reload = reload
         self.peer_override = peer_override
         self.grace = grace
-        self.mainlog = MainLog(state.log_template)
+        self.mainlog = MainLog(state.log_template, millisec="millisec" in state.log_selector)
         self.log_handler = MainLogHandler(self.mainlog)
         self.spool = Spool(state.spool_directory)
         self.loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]
@@ -210,6 +213,14 @@ class Server:
         return len(self.sessions)
 
     def log(self, text: str) -> None:
+        """A line of the daemon's own (+pid: with the process id, as the
+        dialogue's lines get it from their Policy)."""
+        if "pid" in self.state.log_selector:
+            text = f"[{os.getpid()}] {text}"
+        self.mainlog.write(text)
+
+    def session_log(self, text: str) -> None:
+        """A line from a session's Policy, stamped there already."""
         self.mainlog.write(text)
 
     # -- start and stop ------------------------------------------------------
@@ -295,6 +306,7 @@ class Server:
             return
         self.state = state
         self.mainlog.template = state.log_template
+        self.mainlog.millisec = "millisec" in state.log_selector
         self.mainlog.reopen()
         self.log("configuration reloaded")
 
@@ -367,7 +379,7 @@ class Server:
             sender_host_address=TaintedStr(ip), sender_host_port=TaintedStr(str(port)),
             interface_address=local_ip, interface_port=str(local_port),
             received_ip_address=local_ip, received_port=str(local_port))
-        return Policy(st.engine, ctx, self.log)
+        return Policy(st.engine, ctx, self.session_log)
 
     async def look_up_host(self, ctx: Any) -> None:
         """host_lookup: the client's name, found without blocking the loop."""

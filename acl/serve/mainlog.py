@@ -17,10 +17,12 @@ def log_path(template: str, when: time.struct_time) -> str:
 
 
 class MainLog:
-    def __init__(self, template: str | None, clock=time.time) -> None:
-        """``template`` None (or ``syslog``, which is not done here): stderr."""
+    def __init__(self, template: str | None, clock=time.time, millisec: bool = False) -> None:
+        """``template`` None (or ``syslog``, which is not done here): stderr.
+        ``millisec`` (log_selector +millisec): the time stamp ends in ``.mmm``."""
         self.template = None if template in (None, "", "syslog") else template
         self.clock = clock
+        self.millisec = millisec
         self._lock = threading.Lock()  # delivery threads log too
         self._path: str | None = None
         self._file: IO[bytes] | None = None
@@ -38,8 +40,12 @@ class MainLog:
         return self._file
 
     def write(self, text: str) -> None:
-        tm = time.localtime(self.clock())
-        line = f"{time.strftime('%Y-%m-%d %H:%M:%S', tm)} {text}\n"
+        now = self.clock()
+        tm = time.localtime(now)
+        stamp = time.strftime('%Y-%m-%d %H:%M:%S', tm)
+        if self.millisec:
+            stamp += f".{int(now * 1000) % 1000:03d}"
+        line = f"{stamp} {text}\n"
         data = line.encode("utf-8", "surrogateescape")
         with self._lock:
             try:
