@@ -35,6 +35,9 @@ class CondSpec:
     modifier: bool
     forbids: frozenset[str]
     func: CondFn | None  # None: not yet supported
+    # How an ExpansionError out of ``func`` ends the condition (None: it is not
+    # expected there and goes up).
+    on_error: Callable[[Frame, ExpansionError], CondError] | None = None
 
 
 def _v(frame: Frame, name: str) -> str:
@@ -51,57 +54,56 @@ def _deferred(frame: Frame, e: ExpansionError) -> CondError:
     return CondError(_DEFER, e.message)
 
 
-def _matched(frame: Frame, fn: Callable[..., bool], *args: Any, **kw: Any) -> Result:
-    """``fn(ctx, *args, **kw)``, a list match, as a condition's result."""
+def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
+    """Run a list match for a condition outside this module (DKIM, DMARC)."""
     try:
-        return _OK if fn(frame.state.ctx, *args, **kw) else _FAIL
+        return _OK if fn() else _FAIL
     except ExpansionError as e:
         raise _deferred(frame, e) from None
 
 
-def _list_match(frame: Frame, fn: Callable[[], bool]) -> Result:
-    """Run a list match for a condition outside this module (DKIM, DMARC)."""
-    return _matched(frame, lambda _ctx: fn())
-
-
-# ---- list conditions (the list matcher expands the list itself)
+# ---- list conditions (the list matcher expands the list itself; a list that
+# cannot be checked defers through CondSpec.on_error)
 
 
 def hosts(frame: Frame, cb: Condition, arg: str) -> Result:
-    v = frame.state.ctx.variables
-    return _matched(frame, L.match_host, v.get("sender_host_address") or "",
-                    v.get("sender_host_name") or None, arg, expand=True)
+    ctx = frame.state.ctx
+    v = ctx.variables
+    return _OK if L.match_host(ctx, v.get("sender_host_address") or "", v.get("sender_host_name") or None,
+                               arg, expand=True) else _FAIL
 
 
 def domains(frame: Frame, cb: Condition, arg: str) -> Result:
-    return _matched(frame, L.match_domain, _v(frame, "domain"), arg, expand=True)
+    ctx = frame.state.ctx
+    return _OK if L.match_domain(ctx, ctx.variables.get("domain") or "", arg, expand=True) else _FAIL
 
 
 def local_parts(frame: Frame, cb: Condition, arg: str) -> Result:
-    return _matched(frame, L.match_local_part, _v(frame, "local_part"), arg, expand=True)
+    ctx = frame.state.ctx
+    return _OK if L.match_local_part(ctx, ctx.variables.get("local_part") or "", arg, expand=True) else _FAIL
 
 
 def recipients(frame: Frame, cb: Condition, arg: str) -> Result:
     lp, dom = _v(frame, "local_part"), _v(frame, "domain")
-    return _matched(frame, L.match_address, f"{lp}@{dom}" if dom else lp, arg, expand=True,
-                    data_var="recipient_data")
+    return _OK if L.match_address(frame.state.ctx, f"{lp}@{dom}" if dom else lp, arg, expand=True,
+                                  data_var="recipient_data") else _FAIL
 
 
 def senders(frame: Frame, cb: Condition, arg: str) -> Result:
-    return _matched(frame, L.match_address, _v(frame, "sender_address"), arg, expand=True,
-                    data_var="sender_data")
+    return _OK if L.match_address(frame.state.ctx, _v(frame, "sender_address"), arg, expand=True,
+                                  data_var="sender_data") else _FAIL
 
 
 def sender_domains(frame: Frame, cb: Condition, arg: str) -> Result:
     sender = _v(frame, "sender_address")
     dom = sender.rpartition("@")[2] if "@" in sender else ""
-    return _matched(frame, L.match_domain, dom, arg, expand=True, data_var=None)
+    return _OK if L.match_domain(frame.state.ctx, dom, arg, expand=True, data_var=None) else _FAIL
 
 
 def _string_list(frame: Frame, subject: str, arg: str) -> Result:
     """A plain string list (Exim's MCL_STRING): exact, wildcard, regex or lookup
     items; the domain matcher covers those forms."""
-    return _matched(frame, L.match_domain, subject, arg, data_var=None)
+    return _OK if L.match_domain(frame.state.ctx, subject, arg, data_var=None) else _FAIL
 
 
 def authenticated(frame: Frame, cb: Condition, arg: str) -> Result:
@@ -225,24 +227,24 @@ def _unsupported(expand: bool = True, modifier: bool = False,
 CONDITIONS: dict[str, CondSpec] = {
     "acl": CondSpec(False, False, _NONE, acl),
     "add_header": CondSpec(True, True, _MESSAGE_PHASES, M.add_header),
-    "authenticated": CondSpec(True, False, NOT_SMTP | {"connect", "helo"}, authenticated),
+    "authenticated": CondSpec(True, False, NOT_SMTP | {"connect", "helo"}, authenticated, _deferred),
     "condition": CondSpec(True, False, _NONE, condition),
     "continue": CondSpec(True, True, _NONE, M.continue_),
     "control": CondSpec(True, True, _NONE, M.control),
     "delay": CondSpec(True, True, frozenset({"notquit"}), M.delay),
-    "domains": CondSpec(False, False, _RCPT, domains),
+    "domains": CondSpec(False, False, _RCPT, domains, _deferred),
     "dnslists": CondSpec(True, False, NOT_SMTP, dnslists),
-    "encrypted": CondSpec(True, False, NOT_SMTP | {"helo"}, encrypted),
-    "hosts": CondSpec(False, False, NOT_SMTP, hosts),
-    "local_parts": CondSpec(False, False, _RCPT, local_parts),
+    "encrypted": CondSpec(True, False, NOT_SMTP | {"helo"}, encrypted, _deferred),
+    "hosts": CondSpec(False, False, NOT_SMTP, hosts, _deferred),
+    "local_parts": CondSpec(False, False, _RCPT, local_parts, _deferred),
     "log_reject_target": CondSpec(True, True, _NONE, M.log_reject_target),
     "logwrite": CondSpec(True, True, _NONE, M.logwrite),
     "queue": CondSpec(True, True, frozenset({"data", "mime", "dkim", "prdr", "not_smtp"}), M.queue),
     "ratelimit": CondSpec(True, False, _NONE, ratelimit),
-    "recipients": CondSpec(False, False, only("rcpt", "prdr"), recipients),
+    "recipients": CondSpec(False, False, only("rcpt", "prdr"), recipients, _deferred),
     "remove_header": CondSpec(True, True, _MESSAGE_PHASES, M.remove_header),
-    "sender_domains": CondSpec(False, False, _NO_SENDER, sender_domains),
-    "senders": CondSpec(False, False, _NO_SENDER, senders),
+    "sender_domains": CondSpec(False, False, _NO_SENDER, sender_domains, _deferred),
+    "senders": CondSpec(False, False, _NO_SENDER, senders, _deferred),
     "set": CondSpec(True, True, _NONE, M.set_var),
     "udpsend": CondSpec(True, True, _NONE, M.udpsend),
     "verify": CondSpec(True, False, _NONE, verify),

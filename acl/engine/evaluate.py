@@ -305,6 +305,11 @@ class Interpreter:
             except CondError as e:
                 state.log_msg = e.log_message
                 rc = e.rc
+            except ExpansionError as e:
+                if spec.on_error is None:
+                    raise
+                err = spec.on_error(frame, e)
+                state.log_msg, rc = err.log_message, err.rc
             if negate:
                 if rc is _OK:
                     rc = _FAIL

@@ -373,20 +373,6 @@ def _cacheable(ctx: Any, kind: str, name: str, depth: int = 0) -> bool:
     return bool(memo[key])
 
 
-def _named_facts(ctx: Any, kind: str, name: str) -> tuple[str, bool]:
-    """A named list's text and whether its result may be cached (ListDefer
-    for an unknown name, which is not remembered)."""
-    try:
-        hit = ctx.config.derived["lists.named"][kind, name]
-    except (AttributeError, KeyError, TypeError):
-        memo = _memo(ctx, "lists.named")
-        hit = memo.get((kind, name))
-        if hit is None:
-            nl = _named_list(ctx, kind, name)
-            hit = memo[(kind, name)] = (_raw(nl), _cacheable(ctx, kind, name))
-    return hit  # type: ignore[no-any-return]
-
-
 # Scopes of the named-list result caches, as Exim keeps them: per recipient
 # address (domains, local_parts) and per message (hosts, senders, sender domains).
 ADDRESS, MESSAGE = "address", "message"
@@ -408,8 +394,16 @@ def new_message(ctx: Any) -> None:
 def _named_cached(ctx: Any, kind: str, name: str, s: _Subject,
                   caseful: bool) -> tuple[str, dict[Any, Any] | None, Any, Any]:
     """A ``+name`` item's list text, its result cache and key (None when the
-    result may not be kept) and the cached (matched, value, captures)."""
-    raw, cacheable = _named_facts(ctx, kind, name)
+    result may not be kept) and the cached (matched, value, captures). The
+    list's text and cacheability are kept with the configuration (ListDefer
+    for an unknown name, which is not remembered)."""
+    try:
+        raw, cacheable = ctx.config.derived["lists.named"][kind, name]
+    except (AttributeError, KeyError, TypeError):
+        memo = _memo(ctx, "lists.named")
+        if (kind, name) not in memo:
+            memo[kind, name] = (_raw(_named_list(ctx, kind, name)), _cacheable(ctx, kind, name))
+        raw, cacheable = memo[kind, name]
     if s.cache is None or not cacheable:
         return raw, None, None, None
     extra = ctx.extra
