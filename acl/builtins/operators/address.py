@@ -153,7 +153,7 @@ class AddressParser:
         if self.s[p] == term:
             return p, local, 0
         if self.s[p] != 0x40:
-            raise _Fail('"@" or "." expected')
+            raise _Fail(f'"@" or "." expected after "{from_bytes(local)}"')
         p, domain = self.read_domain(p + 1)
         return p, local + b"@" + domain, len(local) + 1
 
