@@ -38,7 +38,7 @@ class UnsupportedError(ConfigError):
     """An ACL condition or modifier this version of exim-acl does not implement."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RunState:
     """Shared by a top-level ACL run and the ACLs it nests (Exim's globals and
     the user_msgptr/log_msgptr pointers passed down)."""
@@ -190,10 +190,12 @@ class Interpreter:
                                               ("main", "panic")))
             state.log_msg = "internal configuration error"
             return _ERROR
-        acl, err = self.find(name)
+        acl = self.config.acls.get(name)  # what find() gives for a plain name
         if acl is None:
-            state.log_msg = err
-            return _ERROR
+            acl, err = self.find(name)
+            if acl is None:
+                state.log_msg = err
+                return _ERROR
         if level == 0:
             state.acl_name = acl.name
         if tracer is not None:

@@ -188,7 +188,8 @@ def _decide(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool) -> tuple[boo
     """A whole list checked without tracing, end-of-list sense included."""
     hit = _scan(ctx, cl, s, caseful, _named_decision)
     if hit is None:
-        return (True, None, None) if _ends_negated(cl, caseful) else _NO
+        ends = _ends_negated(cl, caseful) if cl.ends_in_file else cl.last_negated
+        return (True, None, None) if ends else _NO
     e, f = hit
     if type(e) is _Block:
         return _NO if e.negated else (True, f.value, f.captures)
@@ -737,6 +738,7 @@ def _store(ctx: Any, found: Found | None, data_var: str | None) -> bool:
 
 
 _DIGITS = tuple(str(i) for i in range(10))
+_STALE = [frozenset(_DIGITS[n:]) for n in range(10)]
 
 
 def set_captures(ctx: Any, found: Found) -> None:
@@ -747,9 +749,10 @@ def set_captures(ctx: Any, found: Found) -> None:
 
 def _set_digits(ctx: Any, captures: tuple[str, ...]) -> None:
     b = ctx.bindings
-    for k in _DIGITS:
-        b.pop(k, None)
     b.update(zip(_DIGITS, captures))
+    if len(captures) < 10:
+        for k in _STALE[len(captures)] & b.keys():  # earlier ones no capture replaced
+            del b[k]
 
 
 def domain_subject(domain: str, cache: str | None = None) -> _Subject:

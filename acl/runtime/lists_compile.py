@@ -103,6 +103,11 @@ class CompiledList:
     kind: str
     entries: list[Any]
     last_negated: bool  # the sense of the last item (a file item: see _ends_negated)
+    ends_in_file: bool = field(init=False)  # the last item is a file (read at the end)
+
+    def __post_init__(self) -> None:
+        last = self.entries[-1] if self.entries else None
+        self.ends_in_file = type(last) is _Item and last.kind == "file"
 
 
 def _subject_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
