@@ -155,18 +155,14 @@ class Interpreter:
         extra = state.ctx.extra
         saved = extra.get("acl_level"), extra.get("acl_state")
         extra["acl_level"], extra["acl_state"] = level, state
+        tracer = extra.get("acl_tracer")
         try:
-            return self._check(state, text, level)
+            rc = self._check_acl(state, text, level, tracer)
         finally:
             extra["acl_level"], extra["acl_state"] = saved
-
-    def _check(self, state: RunState, text: str, level: int) -> Result:
-        tracer = state.ctx.extra.get("acl_tracer")
-        if tracer is None:
-            return self._check_acl(state, text, level, None)
-        rc = self._check_acl(state, text, level, tracer)
-        from acl.engine.verdict import VERB_OF
-        tracer.leave(state.acl_name, VERB_OF[rc], level, state.user_msg, state.log_msg)
+        if tracer is not None:
+            from acl.engine.verdict import VERB_OF
+            tracer.leave(state.acl_name, VERB_OF[rc], level, state.user_msg, state.log_msg)
         return rc
 
     def _check_acl(self, state: RunState, text: str, level: int, tracer: Any) -> Result:

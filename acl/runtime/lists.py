@@ -186,6 +186,16 @@ _NO = (False, None, None)
 
 def _decide(ctx: Any, cl: CompiledList, s: _Subject, caseful: bool) -> tuple[bool, str | None, Any]:
     """A whole list checked without tracing, end-of-list sense included."""
+    if cl.named is not None:
+        for text, negated, extra in cl.named:
+            try:
+                r = _named_decision(ctx, cl.kind, text[1:], s, caseful or extra)
+            except ListDefer as exc:
+                exc.item = text  # each enclosing list names its own item
+                raise
+            if r is not None:  # in the named list: (True, value, captures)
+                return _NO if negated else r
+        return (True, None, None) if cl.last_negated else _NO
     hit = _scan(ctx, cl, s, caseful, _named_decision)
     if hit is None:
         ends = _ends_negated(cl, caseful) if cl.ends_in_file else cl.last_negated

@@ -104,10 +104,15 @@ class CompiledList:
     entries: list[Any]
     last_negated: bool  # the sense of the last item (a file item: see _ends_negated)
     ends_in_file: bool = field(init=False)  # the last item is a file (read at the end)
+    # A list of named lists only (the usual "+local_domains", "!+relay"): each
+    # item's (text, negated, caseful), so that no general scan is needed.
+    named: tuple[tuple[str, bool, Any], ...] | None = field(init=False)
 
     def __post_init__(self) -> None:
         last = self.entries[-1] if self.entries else None
         self.ends_in_file = type(last) is _Item and last.kind == "file"
+        named = all(type(e) is _Item and e.kind == "named" and e.run is None for e in self.entries)
+        self.named = tuple((e.text, e.negated, e.extra) for e in self.entries) if named and last else None
 
 
 def _subject_ip(ip: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
