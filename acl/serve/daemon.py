@@ -93,6 +93,7 @@ class State:
     acl_inline: bool = False
     acl_reads_host_name: bool = True
     log_selector: frozenset[str] = frozenset()
+    host_number: int | None = None  # localhost_number
 
 
 def load_state(path: str, defines: dict[str, str], listen_override: list[str],
@@ -105,6 +106,7 @@ def load_state(path: str, defines: dict[str, str], listen_override: list[str],
     load_all()
     config = load_config(path, defines=defines)
     opts = config.options
+    host = _host_number(config)
     spool_dir = str(opts.get("spool_directory") or "/var/spool/exim-acl")
     log_path = opts.get("log_file_path")
     if not log_path:
@@ -119,7 +121,25 @@ def load_state(path: str, defines: dict[str, str], listen_override: list[str],
         listen=listen_addresses(opts, listen_override),
         acl_inline=not acl_waits(config),
         acl_reads_host_name=any("sender_host_name" in t for t in _acl_texts(config)),
-        log_selector=parse_selector(str(opts.get("log_selector") or "")))
+        log_selector=parse_selector(str(opts.get("log_selector") or "")),
+        host_number=host)
+
+
+def _host_number(config: Any) -> int | None:
+    """localhost_number, expanded and checked as Exim does at start-up (a bad
+    value stops the daemon with Exim's message)."""
+    raw = config.options.get("localhost_number")
+    if raw in (None, ""):
+        return None
+    from acl.expansion import expand
+    from acl.runtime.context import ExpansionContext
+    from acl.smtp.logs import read_host_number
+
+    try:
+        text = str(expand(str(raw), ExpansionContext(config=config)))
+    except AclError as e:
+        raise AclError(f'failed to expand localhost_number "{raw}": {e.message}') from None
+    return read_host_number(text)
 
 
 # ACL conditions and modifiers that never wait on I/O themselves (their
@@ -412,7 +432,8 @@ class Server:
                     (_id_seconds(mid) > now - ID_MEMORY + 1 or not self.spool.exists(mid)):
                 self.claimed.add(mid)
                 return mid
-            mid = message_id(now + (n + 1) * 0.0005)
+            mid = message_id(now + (n + 1) * (0.0005 if self.state.host_number is None else 0.005),
+                             host=self.state.host_number)
         raise AclError("no free message id")
 
     def unclaim(self, mid: str) -> None:

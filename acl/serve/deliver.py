@@ -211,14 +211,16 @@ class Deliverer:
         import getpass
 
         from acl.builtins.variables import tod_full
-        from acl.smtp.logs import message_id
+        from acl.runtime.context import ExpansionContext
+        from acl.smtp.logs import host_number, message_id
 
-        mid = message_id(now)
+        number = host_number(ExpansionContext(config=self.config))
+        mid = message_id(now, host=number)
         for _ in range(1000):  # a fresh id (another report may have taken it)
             if not self.spool.exists(mid):
                 break
-            now += 0.0005
-            mid = message_id(now)
+            now += 0.0005 if number is None else 0.005
+            mid = message_id(now, host=number)
         date = tod_full(time.localtime(now))
         user = getpass.getuser()
         head, _, body = report.data.partition(b"\n\n")
