@@ -171,17 +171,22 @@ class Deliverer:
     def notify(self, env: Envelope, data: bytes, succeeded: list[str],
                failed: list[tuple[str, str]], deferred: list[tuple[str, str]]) -> None:
         """Queue the DSNs this attempt calls for: success for NOTIFY=SUCCESS,
-        failure unless NOTIFY excludes it, a delay warning once the message
-        has waited delay_warning (once per message)."""
+        failure unless NOTIFY excludes it, a delay warning each time the
+        message passes a delay_warning time (as Exim counts them)."""
         dsn = env.dsn or {}
         ok = [r for r in succeeded if "SUCCESS" in notify_of(dsn, r)]
         bad = [(r, why) for r, why in failed if "FAILURE" in notify_of(dsn, r)]
         late: list[tuple[str, str]] = []
-        warn_after = _delay_warning(self.config)
-        if deferred and warn_after > 0 and time.time() - env.received >= warn_after \
-                and not self.spool.journaled(env.id, ("warned",)):
-            late = [(r, why) for r, why in deferred if "DELAY" in notify_of(dsn, r)]
-            self.spool.journal(env.id, str(warn_after), "warned")
+        shown = 0
+        # Exim asks only the first deferred recipient's NOTIFY; the warning,
+        # once sent, names every deferred recipient whatever theirs.
+        if deferred and "DELAY" in notify_of(dsn, deferred[0][0]):
+            count, shown = warning_due(_delay_warnings(self.config),
+                                       int(time.time() - env.received))
+            done = [int(v) for v in self.spool.journaled(env.id, ("warned",)) if v.isdigit()]
+            if count > max(done, default=0):
+                late = deferred
+                self.spool.journal(env.id, str(count), "warned")
         if not (ok or bad or late):
             return
         if not env.sender:  # never a report about a report
@@ -197,10 +202,8 @@ class Deliverer:
         if bad:
             reports.append(spool_dsn.failure(env, dsn, bad, data, frm=frm, host=host, now=now))
         if late:
-            from acl.builtins.operators.numeric import readconf_printtime
-
             reports.append(spool_dsn.delay(env, dsn, late, data, frm=frm, host=host, now=now,
-                                           waited=readconf_printtime(warn_after)))
+                                           waited=spool_dsn.delay_words(shown)))
         for report in reports:
             self.queue_report(env, report, host, now)
 
@@ -257,15 +260,32 @@ def _dsn_from(ctx: Any) -> str:
         return f"Mail Delivery System <Mailer-Daemon@{_var(ctx, 'qualify_domain')}>"
 
 
-def _delay_warning(config: Any) -> int:
-    """delay_warning in seconds (the first of its list; 0: never)."""
+def _delay_warnings(config: Any) -> list[int]:
+    """delay_warning's times in seconds (empty, or a zero first: never)."""
     raw = (getattr(config, "options", None) or {}).get("delay_warning")
-    if isinstance(raw, list):  # a time list, already read by the configuration
-        raw = raw[0] if raw else 0
-    if isinstance(raw, int):
-        return raw
-    text = "24h" if raw is None else str(raw).split(":")[0].strip()
-    return parse_time(text)
+    if raw is None:
+        raw = "24h"
+    items = raw if isinstance(raw, list) else str(raw).split(":")
+    times = [v if isinstance(v, int) else parse_time(str(v).strip()) for v in items[:10]]
+    return [] if not times or times[0] <= 0 else times
+
+
+def warning_due(times: list[int], age: int) -> tuple[int, int]:
+    """How many warnings a message ``age`` seconds old should have had by now,
+    and the delay the last of them reports: past the list, the last gap
+    between its times (or its only time) repeats."""
+    count = 0
+    while count < len(times) and age >= times[count]:
+        count += 1
+    if count == 0:
+        return 0, 0
+    shown = times[count - 1]
+    if count == len(times):
+        gap = shown - (times[-2] if count > 1 else 0)
+        if gap > 0:
+            extra = (age - shown) // gap
+            shown, count = shown + gap * extra, count + extra
+    return count, shown
 
 
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

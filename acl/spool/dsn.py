@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextvars
 import random
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,26 +184,32 @@ def failure(env: Any, dsn: dict[str, Any], failed: list[tuple[str, str]], data: 
     return Report(env.sender, out.encode("utf-8", "surrogateescape"), "failure")
 
 
+def delay_words(seconds: int) -> str:
+    """The delay as the warning words it: whole hours from one hour on, else
+    whole minutes ("0 minutes" for a delay_warning of seconds)."""
+    if seconds >= 3600:
+        return f"{seconds // 3600} hours"
+    return f"{seconds // 60} minutes"
+
+
 def delay(env: Any, dsn: dict[str, Any], delayed: list[tuple[str, str]], data: bytes, *,
           frm: str, host: str, now: float, waited: str) -> Report:
-    """The delay warning for ``delayed``: (recipient, reason); ``waited`` is
-    the time on the queue as Exim prints it (e.g. 24h)."""
-    from acl.builtins.variables import tod_full
-
+    """The delay warning for ``delayed``: (recipient, reason), in envelope
+    order; ``waited`` is the delay as delay_words() gives it."""
     headers, _ = split_message(data)
     b = _boundary(now)
     h = _common(frm, env.sender, f"Warning: message {env.id} delayed {waited}",
                 "auto-replied", b, headers)
     many = len(delayed) > 1
-    text = "".join(f"  {r}\n    Delay reason: {why}\n" for r, why in delayed)
+    text = "".join(f"  {r}\n" + (f"    Delay reason: {why}\n" if why else "")
+                   for r, why in delayed)
     status = "".join(f"{_orcpt_line(dsn, r)}Action: delayed\nFinal-Recipient: rfc822;{r}\n"
-                     "Status: 4.0.0\n\n" for r, _ in reversed(delayed))
-    out = (h["from"] + h["auto"] + h["to"] + h["refs"] + h["ctype"] + h["subject"] + "\n"
+                     "Status: 4.0.0\n\n" for r, _ in delayed)
+    out = (h["auto"] + h["from"] + h["to"] + h["refs"] + h["ctype"] + h["subject"] + "\n"
            f"--{b}\nContent-type: text/plain; charset=us-ascii\n\n{_INTRO}"
            "A message that you sent has not yet been delivered to one or more of its\n"
            f"recipients after more than {waited} on the queue on {host}.\n\n"
            f"The message identifier is:     {env.id}\n"
-           f"The date of the message is:    {tod_full(time.localtime(env.received))}\n"
            f"The subject of the message is: {_subject(headers)}\n\n"
            f"The address{'es' if many else ''} to which the message has not yet been "
            f"delivered {'are' if many else 'is'}:\n\n{text}\n"
