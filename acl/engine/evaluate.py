@@ -20,6 +20,7 @@ _OK, _FAIL, _DEFER, _ERROR, _FAIL_DROP, _DISCARD = (
 MAX_LEVEL = 20  # nesting limit of the acl condition (acl.c)
 _PLANS_MAX = 10_000  # ACLs whose plans an interpreter keeps
 _CONDITIONS: dict[str, Any] | None = None  # acl.engine.conditions.CONDITIONS, once loaded
+_WARN_EFFECTS: Any = None  # acl.engine.modifiers.warn_effects, once loaded
 
 # For which results of a statement's conditions "message"/"log_message" apply
 # (acl.c msgcond). Tuples: membership is an identity test, where a set would
@@ -249,10 +250,11 @@ class Interpreter:
         return _FAIL
 
     def _warn(self, state: RunState, rc: Result, acl_name: str) -> None:
+        global _WARN_EFFECTS
         if rc is _OK:
-            from acl.engine.modifiers import warn_effects
-
-            warn_effects(state)
+            if _WARN_EFFECTS is None:  # imported late: modifiers imports this module
+                from acl.engine.modifiers import warn_effects as _WARN_EFFECTS
+            _WARN_EFFECTS(state)
         elif rc == _DEFER:
             # Exim 4.96 names the verb where the ACL name is meant.
             tail = f": {state.log_msg}" if state.log_msg is not None else ""
