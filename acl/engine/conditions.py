@@ -4,7 +4,7 @@ argument is expanded before use, the phases that forbid it, its function)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from acl.config.model import Condition
 from acl.dkim.conditions import dkim_signers, dkim_status
