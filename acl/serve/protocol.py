@@ -192,10 +192,22 @@ class ServeSMTP(EximSMTP, _QuickInit):
             if not self.reserve_ok():
                 return
             await super()._handle_client()
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a bug before the dialogue: this session only
+            self.internal_error(e)
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.close()
         finally:
             server.release(self)
             if isinstance(self._reader, TimedReader):
                 self._reader.close()
+
+    def log(self, text: str) -> None:
+        if isinstance(self.policy, _NoPolicy):  # before the session has its Policy
+            self.server.log(text)
+        else:
+            super().log(text)
 
     def log_connection(self) -> None:
         """log_selector +smtp_connection: the daemon's line for a new client

@@ -297,6 +297,19 @@ class EximSMTP(SMTP):
         if selected(self.ctx, "host_lookup_failed"):
             self.log(line)
 
+    def internal_error(self, e: Exception) -> None:
+        """An exception no layer expected (a bug): one log line saying what
+        and where, never a traceback."""
+        import traceback
+
+        tb = traceback.extract_tb(e.__traceback__)
+        where = f" at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else ""
+        try:
+            host = self.policy.host(False)
+        except Exception:  # before the session has its Policy
+            host = "[unknown]"
+        self.log(f"internal error in session from {host}: {type(e).__name__}: {e}{where}")
+
     def lookup_on_demand(self) -> None:
         """$sender_host_name read before any lookup: Exim looks the name up
         then (blocking, as in Exim's process) and rebuilds $sender_fullhost."""
@@ -338,6 +351,11 @@ class EximSMTP(SMTP):
             pass
         except AclError as e:  # never a traceback for the client
             self.log(f"internal error: {e.message}")
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a bug: this session ends, with a word to the client
+            self.internal_error(e)
+            self.emit(f"421 {self.active_hostname}: internal error - closing connection\r\n".encode())
         finally:
             if self.started and not self.mail_count and selected(self.ctx, "smtp_no_mail"):
                 self.log_no_mail()
