@@ -11,6 +11,7 @@ from the message) have getters. ``$acl_c*``/``$acl_m*``, headers, ``$item``,
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import Any, Callable
 
@@ -61,7 +62,7 @@ interface_address received_ip_address
 _ZERO = """
 acl_narg authentication_failed av_failed body_linecount body_zerocount dkim_created
 dkim_key_length dkim_key_nosubdomains dkim_key_testing event_defer_errno
-host_lookup_deferred host_lookup_failed host_port inode localhost_number
+host_lookup_deferred host_lookup_failed host_port inode
 max_received_linelength message_age message_body_size message_linecount
 message_size mime_anomaly_level mime_content_size mime_is_coverletter
 mime_is_multipart mime_is_rfc822 proxy_external_port proxy_local_port
@@ -276,6 +277,57 @@ def system_hostname() -> str:
 def _opt(ctx: Any, name: str) -> str | None:
     v = ctx.option(name)
     return None if v is None else str(v)
+
+
+LOCALHOST_MAX = 16  # localhost_number's limit with base-62 message ids
+# strtol() with base 0 as Exim reads the value: 0x.. hex, 0.. octal.
+_HOST_NUMBER = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\s*")
+
+
+def read_localhost_number(ctx: Any) -> int | None:
+    """localhost_number expanded and read as Exim does at start-up (None:
+    unset); AclError with Exim's words for a value it refuses."""
+    from acl.errors import AclError
+    from acl.expansion import expand
+
+    raw = _opt(ctx, "localhost_number")
+    if not raw:
+        return None
+    try:
+        text = str(expand(raw, ctx))
+    except AclError as e:
+        raise AclError(f'failed to expand localhost_number "{raw}": {e.message}') from None
+    m = _HOST_NUMBER.fullmatch(text)
+    if m is None:
+        raise AclError(f"localhost_number value is not a number: {text}")
+    digits = m.group(2)
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits[:1] == "0" else 10
+    n = int(digits, base) * (-1 if m.group(1) == "-" else 1)
+    if n > LOCALHOST_MAX:
+        raise AclError(f"localhost_number is greater than the maximum allowed value ({LOCALHOST_MAX})")
+    return n
+
+
+def localhost_number(ctx: Any) -> int | None:
+    """The configuration's localhost_number, read once per configuration
+    (None: unset, or a value a daemon would have refused at start-up)."""
+    from acl.errors import AclError
+
+    config = ctx.config
+    if config is None:
+        return None
+    memo = config.derived
+    if "localhost_number" not in memo:
+        try:
+            memo["localhost_number"] = read_localhost_number(ctx)
+        except AclError:
+            memo["localhost_number"] = None
+    return memo["localhost_number"]
+
+
+@computed("localhost_number")
+def _localhost_number(ctx: Any) -> str:
+    return str(localhost_number(ctx) or 0)
 
 
 @computed("primary_hostname")

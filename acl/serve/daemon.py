@@ -25,6 +25,7 @@ from acl.smtp.logs import message_id
 from acl.smtp.selectors import parse as parse_selector
 from acl.spool import Envelope, Spool
 from acl.spool.commit import Committer
+from acl.threadname import kernel_name
 
 ACL_THREADS = 64  # sessions whose ACLs may wait on lookups at the same time
 MAX_ID_TRIES = 10_000  # fresh ids tried when one is taken (each 500 µs apart)
@@ -33,23 +34,9 @@ ID_MEMORY = 120.0  # seconds an id this process used is remembered (see claim_id
 _B62 = {c: i for i, c in enumerate("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")}
 
 
-def name_thread(prefix: str) -> None:
-    """Give a pool thread its name in the kernel too (top -H, /proc/PID/task,
-    the benchmark's CPU by thread); Python 3.11 names only its own object."""
-    import ctypes
-    import threading
-
-    try:
-        libc = ctypes.CDLL(None)
-        name = prefix if "_" in prefix else f"{prefix}_{threading.get_native_id() % 1000}"
-        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
-    except (OSError, AttributeError):
-        pass
-
-
 def _pool(workers: int, prefix: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix,
-                              initializer=name_thread, initargs=(prefix,))
+                              initializer=kernel_name)
 
 
 def _id_seconds(mid: str) -> int:
@@ -126,20 +113,12 @@ def load_state(path: str, defines: dict[str, str], listen_override: list[str],
 
 
 def _host_number(config: Any) -> int | None:
-    """localhost_number, expanded and checked as Exim does at start-up (a bad
-    value stops the daemon with Exim's message)."""
-    raw = config.options.get("localhost_number")
-    if raw in (None, ""):
-        return None
-    from acl.expansion import expand
+    """localhost_number, checked as Exim does at start-up (a bad value stops
+    the daemon with Exim's message)."""
+    from acl.builtins.variables import read_localhost_number
     from acl.runtime.context import ExpansionContext
-    from acl.smtp.logs import read_host_number
 
-    try:
-        text = str(expand(str(raw), ExpansionContext(config=config)))
-    except AclError as e:
-        raise AclError(f'failed to expand localhost_number "{raw}": {e.message}') from None
-    return read_host_number(text)
+    return read_localhost_number(ExpansionContext(config=config))
 
 
 # ACL conditions and modifiers that never wait on I/O themselves (their

@@ -214,10 +214,11 @@ class Deliverer:
         import getpass
 
         from acl.builtins.variables import tod_full
+        from acl.builtins.variables import localhost_number
         from acl.runtime.context import ExpansionContext
-        from acl.smtp.logs import host_number, message_id
+        from acl.smtp.logs import message_id
 
-        number = host_number(ExpansionContext(config=self.config))
+        number = localhost_number(ExpansionContext(config=self.config))
         mid = message_id(now, host=number)
         for _ in range(1000):  # a fresh id (another report may have taken it)
             if not self.spool.exists(mid):

@@ -13,7 +13,8 @@ from acl.engine import Result, Verdict
 from acl.runtime.message import apply_message, parse_message
 from acl.runtime.values import TaintedStr
 from acl.smtp import prdr
-from acl.smtp.logs import host_number, message_id, rcvhost, timediff
+from acl.builtins.variables import localhost_number
+from acl.smtp.logs import message_id, rcvhost, timediff
 from acl.smtp.selectors import selected
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ async def receive(smtp: "EximSMTP") -> None:
     """After the 354: read, check, run the DATA ACL, reply and log."""
     policy, ctx, v = smtp.policy, smtp.ctx, smtp.v
     now = smtp.received_at = ctx.clock()
-    mid = message_id(now, host=host_number(ctx))
+    mid = message_id(now, host=localhost_number(ctx))
     msg = await read_data(smtp, smtp.size_limit)
     if not msg.ended:
         where = ""
@@ -573,7 +574,7 @@ async def bdat(smtp: "EximSMTP", arg: str) -> None:
         await smtp.no_recipients("BDAT")
         return
     now = smtp.received_at = smtp.ctx.clock()
-    mid = message_id(now, host=host_number(smtp.ctx))
+    mid = message_id(now, host=localhost_number(smtp.ctx))
     smtp.chunked = True
     raw = bytearray()
     for _ in range(MAX_CHUNKS):

@@ -18,9 +18,6 @@ def base62(n: int, width: int) -> str:
     return "".join(reversed(out))
 
 
-LOCALHOST_MAX = 16  # localhost_number's limit with base-62 ids
-
-
 def message_id(now: float, pid: int | None = None, host: int | None = None) -> str:
     """An Exim 4.96 message id: seconds, process id, then the sub-second part
     in steps of 500 microseconds, each in base 62. With localhost_number
@@ -30,51 +27,6 @@ def message_id(now: float, pid: int | None = None, host: int | None = None) -> s
     last = usec // 500 if host is None else max(host, 0) * 200 + usec // 5000
     return (f"{base62(int(now), 6)}-{base62(os.getpid() if pid is None else pid, 6)}-"
             f"{base62(last, 2)}")
-
-
-def read_host_number(text: str) -> int:
-    """localhost_number's expanded value as Exim reads it (strtol, base 0:
-    0x.. hex, 0.. octal); AclError with Exim's words otherwise."""
-    from acl.errors import AclError
-
-    t = text.strip()
-    sign = -1 if t.startswith("-") else 1
-    digits = t.lstrip("+-")
-    try:
-        if digits[:2].lower() == "0x":
-            n = int(digits[2:], 16)
-        elif len(digits) > 1 and digits[0] == "0":
-            n = int(digits[1:], 8)
-        else:
-            n = int(digits, 10) if digits.isdigit() else int("x")
-    except ValueError:
-        raise AclError(f"localhost_number value is not a number: {text}") from None
-    n *= sign
-    if n > LOCALHOST_MAX:
-        raise AclError(f"localhost_number is greater than the maximum allowed value ({LOCALHOST_MAX})")
-    return n
-
-
-def host_number(ctx: Any) -> int | None:
-    """The configuration's localhost_number, expanded once (None: unset, or
-    not usable; a daemon refuses such a configuration at start-up)."""
-    config = getattr(ctx, "config", None)
-    if config is None:
-        return None
-    memo = config.derived
-    if "localhost_number" not in memo:
-        raw = ctx.option("localhost_number")
-        n = None
-        if raw not in (None, ""):
-            from acl.errors import AclError
-            from acl.expansion import expand
-
-            try:
-                n = read_host_number(str(expand(str(raw), ctx)))
-            except AclError:
-                n = None
-        memo["localhost_number"] = n
-    return memo["localhost_number"]
 
 
 def _address(variables: dict[str, str], with_port: bool) -> tuple[str, str]:

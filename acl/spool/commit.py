@@ -29,6 +29,7 @@ import threading
 from typing import Callable
 
 from acl.spool import Envelope, Spool, SpoolError
+from acl.threadname import kernel_name
 
 MAX_BATCH = 64  # messages made durable by one directory fsync
 
@@ -76,12 +77,7 @@ class Committer:
     # -- the writer thread ---------------------------------------------------
 
     def _run(self) -> None:
-        try:
-            from acl.serve.daemon import name_thread
-
-            name_thread("spool_commit")
-        except ImportError:  # pragma: no cover - used without the daemon
-            pass
+        kernel_name()
         stop = False
         while not stop:
             first = self._jobs.get()

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Record how Exim 4.96 makes message ids under localhost_number, and its
-start-up errors for bad values, into tests/smtp/data/localhost_number.json.
+"""Record how Exim 4.96 makes message ids under localhost_number, the value
+of $localhost_number, and its start-up errors for bad values, into tests/smtp/data/localhost_number.json.
 
 For each value, a few `exim -bh` sessions accept a message; the last part of
 each id (base 62) is kept. For each bad value, the error `exim -be` stops
@@ -34,7 +34,7 @@ def _conf(d: Path, value: str) -> Path:
 
 
 def record() -> dict:
-    out: dict = {"ids": {}, "errors": {}}
+    out: dict = {"ids": {}, "errors": {}, "variable": {}}
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         for value in VALUES:
@@ -47,6 +47,9 @@ def record() -> dict:
                 assert m, r.stdout + r.stderr
                 lasts.append(m.group(2).decode())
             out["ids"][value] = lasts
+            r = subprocess.run([EXIM, "-C", str(conf), "-be", "$localhost_number"],
+                               capture_output=True, timeout=30)
+            out["variable"][value] = r.stdout.decode().strip()
         for value in BAD:
             conf = _conf(d, value)
             r = subprocess.run([EXIM, "-C", str(conf), "-be", "1"], capture_output=True, timeout=30)
@@ -61,7 +64,7 @@ def main() -> int:
     got = record()
     if "--check" in sys.argv:
         old = json.loads(OUT.read_text())
-        same = old["errors"] == got["errors"] and all(
+        same = old["errors"] == got["errors"] and old.get("variable") == got["variable"] and all(
             {v[0] for v in old["ids"][k]} == {v[0] for v in got["ids"][k]} for k in old["ids"])
         print("same" if same else "DIFFERENT")
         return 0 if same else 1

@@ -1,4 +1,5 @@
-"""localhost_number in message ids and its start-up errors, against
+"""localhost_number in message ids, $localhost_number and its start-up
+errors, against
 tests/smtp/data/localhost_number.json (recorded from Exim by
 tests/smtp/record_localhost_number.py)."""
 
@@ -14,8 +15,10 @@ from acl.builtins import load_all
 from acl.config import parse_config_text
 from acl.errors import AclError
 from acl.runtime.context import ExpansionContext
+from acl.builtins.variables import localhost_number
+from acl.expansion import expand
 from acl.serve.daemon import _host_number
-from acl.smtp.logs import host_number, message_id
+from acl.smtp.logs import message_id
 
 DATA = json.loads((Path(__file__).parent / "data" / "localhost_number.json").read_text())
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -37,7 +40,7 @@ def test_ids_fall_in_the_hosts_band(value: str) -> None:
     bands = {_value(x) // 200 for x in DATA["ids"][value]}
     assert len(bands) == 1
     config = _config(value)
-    host = host_number(ExpansionContext(config=config))
+    host = localhost_number(ExpansionContext(config=config))
     assert host == _host_number(config)
     now = time.time()
     for step in range(0, 1000, 37):
@@ -51,3 +54,8 @@ def test_startup_errors(value: str) -> None:
         _host_number(_config(value))
     assert e.value.message == DATA["errors"][value]
 
+
+
+@pytest.mark.parametrize("value", sorted(DATA["variable"]))
+def test_variable(value: str) -> None:
+    assert expand("$localhost_number", ExpansionContext(config=_config(value))) == DATA["variable"][value]
