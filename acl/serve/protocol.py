@@ -192,8 +192,6 @@ class ServeSMTP(EximSMTP, _QuickInit):
             if not self.reserve_ok():
                 return
             await super()._handle_client()
-        except asyncio.CancelledError:
-            raise
         except Exception as e:  # a bug before the dialogue: this session only
             self.internal_error(e)
             if self.transport is not None and not self.transport.is_closing():

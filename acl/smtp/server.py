@@ -351,8 +351,6 @@ class EximSMTP(SMTP):
             pass
         except AclError as e:  # never a traceback for the client
             self.log(f"internal error: {e.message}")
-        except asyncio.CancelledError:
-            raise
         except Exception as e:  # a bug: this session ends, with a word to the client
             self.internal_error(e)
             self.emit(f"421 {self.active_hostname}: internal error - closing connection\r\n".encode())
